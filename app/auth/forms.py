@@ -1,0 +1,89 @@
+"""Forms for accounts. Forms only validate input; services do the work."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+
+from app.auth.models import RESIDENCY_LABELS, SITE_ROLE_LABELS, Residency, SiteRole
+from app.auth.services import MIN_PASSWORD_LENGTH
+
+_required = _l("필수 입력 항목입니다.")
+_email = _l("올바른 이메일 주소를 입력해 주세요.")
+_short_password = _l("비밀번호는 10자 이상이어야 합니다.")
+
+
+def residency_choices():
+    return [("", _l("선택하세요"))] + [(r.value, RESIDENCY_LABELS[r]) for r in Residency]
+
+
+def dong_choices():
+    from app.district import dongs
+
+    return [("", _l("선택하세요"))] + [(d, d) for d in dongs()]
+
+
+class ProfileFields:
+    """Fields shared by sign-up and the profile page."""
+
+    @staticmethod
+    def setup(form):
+        form.residency.choices = residency_choices()
+        form.dong.choices = dong_choices()
+
+
+class SignUpForm(FlaskForm):
+    email = EmailField(_l("이메일"), validators=[DataRequired(_required), Email(_email), Length(max=254)])
+    display_name = StringField(_l("이름(활동명)"), validators=[DataRequired(_required), Length(min=2, max=40, message=_l("2자 이상 40자 이하로 입력해 주세요."))])
+    password = PasswordField(_l("비밀번호"), validators=[DataRequired(_required), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_short_password)])
+    password_confirm = PasswordField(_l("비밀번호 확인"), validators=[DataRequired(_required), EqualTo("password", _l("비밀번호가 일치하지 않습니다."))])
+    residency = SelectField(_l("구와의 관계"), validators=[DataRequired(_l("구와의 관계를 선택해 주세요."))])
+    dong = SelectField(_l("행정동"), validators=[DataRequired(_l("행정동을 선택해 주세요."))])
+    consent = BooleanField(_l("개인정보 수집·이용에 동의합니다(필수)"), validators=[DataRequired(_l("개인정보 수집·이용에 동의해야 가입할 수 있습니다."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ProfileFields.setup(self)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("이메일"), validators=[DataRequired(_required), Email(_email)])
+    password = PasswordField(_l("비밀번호"), validators=[DataRequired(_required)])
+    remember = BooleanField(_l("로그인 상태 유지"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("이메일"), validators=[DataRequired(_required), Email(_email)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("새 비밀번호"), validators=[DataRequired(_required), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_short_password)])
+    password_confirm = PasswordField(_l("새 비밀번호 확인"), validators=[DataRequired(_required), EqualTo("password", _l("비밀번호가 일치하지 않습니다."))])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("이름(활동명)"), validators=[DataRequired(_required), Length(min=2, max=40, message=_l("2자 이상 40자 이하로 입력해 주세요."))])
+    residency = SelectField(_l("구와의 관계"), validators=[DataRequired(_l("구와의 관계를 선택해 주세요."))])
+    dong = SelectField(_l("행정동"), validators=[DataRequired(_l("행정동을 선택해 주세요."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ProfileFields.setup(self)
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("현재 비밀번호"), validators=[DataRequired(_required)])
+    password = PasswordField(_l("새 비밀번호"), validators=[DataRequired(_required), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_short_password)])
+    password_confirm = PasswordField(_l("새 비밀번호 확인"), validators=[DataRequired(_required), EqualTo("password", _l("비밀번호가 일치하지 않습니다."))])
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("비밀번호"), validators=[DataRequired(_required)])
+    confirm = BooleanField(_l("탈퇴하면 개인정보가 삭제되고 되돌릴 수 없음을 이해했습니다."), validators=[DataRequired(_l("탈퇴 안내를 확인해 주세요."))])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("사이트 역할"), choices=[(r.value, SITE_ROLE_LABELS[r]) for r in SiteRole], validators=[InputRequired()])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""

@@ -1,0 +1,94 @@
+"""Configuration from environment variables, with embedded defaults.
+
+With nothing set, the app runs on a SQLite file in ``instance/``, runs
+Celery tasks in-process, keeps rate-limit counters in memory and serves
+Socket.IO from one process. Setting ``DATABASE_URL`` and ``REDIS_URL``
+switches to the production topology (PostgreSQL, Redis broker, Redis
+message queue and Redis rate-limit storage).
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "hyeopchi.sqlite3")
+    # Accept the common short forms and use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated once per instance."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the configuration mapping for create_app()."""
+    redis_url = os.environ.get("REDIS_URL") or None
+    broker = os.environ.get("CELERY_BROKER_URL") or redis_url
+    secure_cookies = _bool("COOKIE_SECURE", False)
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "CELERY": {
+            "broker_url": broker or "memory://",
+            "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or (redis_url or None),
+            # No broker configured: run tasks in-process, right after the commit.
+            "task_always_eager": broker is None,
+            "task_eager_propagates": True,
+            "task_ignore_result": True,
+            "broker_connection_retry_on_startup": True,
+        },
+        "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "BABEL_DEFAULT_LOCALE": "ko",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
+        "LANGUAGES": ["ko", "en"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "no-reply@hyeopchi.local"),
+        "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
+        "DISTRICT_NAME": os.environ.get("DISTRICT_NAME", "성북구"),
+        "DISTRICT_DONGS": os.environ.get("DISTRICT_DONGS") or None,
+        "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "TOKEN_MAX_AGE_SECONDS": int(os.environ.get("TOKEN_MAX_AGE_SECONDS", str(60 * 60 * 24))),
+    }

@@ -1,0 +1,6 @@
+"""Home page, privacy notice, language switch and health check."""
+from flask import Blueprint
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+from app.main import routes  # noqa: E402,F401

@@ -1,0 +1,65 @@
+"""Small shared helpers: the one clock, after-commit hooks, the client address."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timezone
+from typing import Callable
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """Current time as a naive UTC datetime (the only clock the app reads)."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def today() -> date:
+    """Today's date in the district's time zone (KST, UTC+9, no DST)."""
+    from datetime import timedelta
+
+    return (now() + timedelta(hours=9)).date()
+
+
+def freeze_clock(moment: datetime | None) -> None:
+    """Freeze now() at ``moment`` (naive UTC); None unfreezes. For tests and demo data."""
+    global _frozen
+    if moment is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    _frozen = moment
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` after ``session`` commits; drop it if the session rolls back.
+
+    Realtime events and Celery tasks go out through this, so nothing is
+    announced before the data it announces is visible to others.
+    """
+    session.info.setdefault("on_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    callbacks = session.info.pop("on_commit", [])
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the change is committed; a failed announcement must not undo the reply
+            logging.getLogger(__name__).exception("after-commit callback failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_on_commit(session: Session) -> None:
+    session.info.pop("on_commit", None)
+
+
+def client_ip() -> str | None:
+    """The requesting client's address (ProxyFix supplies it behind a proxy)."""
+    if not has_request_context():
+        return None
+    return request.remote_addr
