@@ -117,8 +117,12 @@ def seed_demo() -> bool:
     for chair in chairs[:3]:
         seat(committee, chair, MemberRole.MEMBER)
     seat(committee, official, MemberRole.EX_OFFICIO)
-    council_people = [next(pool) for _ in range(1)]
+    seat(committee, next(pool), MemberRole.MEMBER)
+    seat(committee, next(pool), MemberRole.MEMBER)
+    council_people = [next(pool) for _ in range(5)]
     seat(council, council_people[0], MemberRole.CO_CHAIR)
+    for person in council_people[1:]:
+        seat(council, person, MemberRole.MEMBER)
     seat(council, committee_people[0], MemberRole.MEMBER)
     seat(council, chairs[0], MemberRole.MEMBER)
     seat(council, official, MemberRole.EX_OFFICIO)

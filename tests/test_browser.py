@@ -1,0 +1,184 @@
+"""The resident's journey in a real browser: sign up → join a subcommittee → the chair approves.
+
+A live server runs as its own process on a database of its own (migrated
+and seeded with the demo district, exactly as `make run` does); Debian's
+Chromium drives it. Screenshots land in tests/_artifacts/.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import ROOT, Database
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    database = Database(tmp_path_factory.mktemp("e2e"), "e2e")
+    env = {**os.environ, "DATABASE_URL": database.url, "SECRET_KEY": "e2e-secret", "FLASK_APP": "app:create_app",
+           "PORT": str(_free_port()), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING"}
+    env["SITE_URL"] = f"http://127.0.0.1:{env['PORT']}"
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(flask + ["seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    server = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", int(env["PORT"])), timeout=1).close()
+            break
+        except OSError:
+            assert server.poll() is None, server.stdout.read()
+            time.sleep(0.2)
+    engine = sa.create_engine(database.url.replace("postgresql://", "postgresql+psycopg://"))
+    yield {"url": env["SITE_URL"], "engine": engine}
+    server.terminate()
+    server.wait(timeout=10)
+    engine.dispose()
+    database.drop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page that records console errors (CSP violations show up there)."""
+
+    def __init__(self, context, artifacts, prefix):
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.artifacts = artifacts
+        self.prefix = prefix
+
+    def _console(self, message):
+        # A form sent back with its errors answers 422 on purpose; anything else is a fault.
+        if message.type == "error" and "status of 422" not in message.text:
+            self.errors.append(message.text)
+
+    def shot(self, name: str):
+        self.page.screenshot(path=str(self.artifacts / f"{self.prefix}-{name}.png"), full_page=True)
+
+    def fits_width(self) -> bool:
+        width = self.page.evaluate("window.innerWidth")
+        return self.page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def _latest_link(engine, email: str, word: str) -> str:
+    with engine.connect() as conn:
+        body = conn.execute(sa.text(
+            "SELECT body FROM outbox_message WHERE recipient = :r AND subject LIKE :w ORDER BY id DESC"),
+            {"r": email, "w": f"%{word}%"}).scalar()
+    assert body, f"no mail for {email}"
+    return re.search(r"https?://[^/\s]+(/\S+)", body).group(1)
+
+
+def test_resident_signs_up_applies_and_the_chair_approves(live_server, browser, artifacts):
+    base = live_server["url"]
+    phone = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=2, is_mobile=True,
+                                has_touch=True, locale="ko-KR")
+    resident = Watched(phone, artifacts, "journey-phone")
+    page = resident.page
+
+    page.goto(base + "/")
+    assert page.locator("h1").inner_text().endswith("협치 플랫폼")
+    page.get_by_role("link", name="회원가입").first.click()
+    page.get_by_label("이메일").fill("e2e.resident@example.com")
+    page.get_by_label("이름(활동명)").fill("최브라우저")
+    page.locator("#password").fill("short")
+    page.get_by_label("비밀번호 확인").fill("short")
+    page.get_by_label("구와의 관계").select_option("resident")
+    page.get_by_label("행정동").select_option("정릉제1동")
+    page.locator("label[for=consent]").click()
+    page.get_by_role("button", name="가입하기").click()
+    # A too-short password is explained next to the field, and nothing typed is lost.
+    assert "비밀번호는 10자 이상이어야 합니다" in page.inner_text("main")
+    assert page.get_by_label("이메일").input_value() == "e2e.resident@example.com"
+    resident.shot("1-signup-error")
+    assert resident.fits_width()
+    page.locator("#password").fill("browser-password-1")
+    page.get_by_label("비밀번호 확인").fill("browser-password-1")
+    assert page.locator("#consent").is_checked()  # the consent given is kept too
+    page.get_by_role("button", name="가입하기").click()
+    page.wait_for_url("**/signup/done")
+    assert "메일함을 확인해 주세요" in page.inner_text("main")
+
+    page.goto(base + _latest_link(live_server["engine"], "e2e.resident@example.com", "이메일 주소를 확인"))
+    assert "이메일 주소가 확인되었습니다" in page.inner_text("body")
+
+    page.goto(base + "/bodies/")
+    resident.shot("2-org-chart")
+    assert resident.fits_width()
+    page.get_by_role("link", name=re.compile("복지건강분과")).click()
+    page.get_by_role("link", name="참여 신청하기").click()
+    page.get_by_label("신청 동기와 활동 계획").fill("정릉에서 어르신 반찬 나눔을 하고 있습니다. 돌봄 의제를 함께 만들고 싶습니다.")
+    page.locator("label[for=pretraining_confirmed]").click()
+    page.get_by_role("button", name="신청하기").click()
+    assert "참여 신청을 접수했습니다" in page.inner_text("body")
+    assert "참여 신청을 심사하고 있습니다" in page.inner_text("main")
+    resident.shot("3-applied")
+    assert resident.fits_width()
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ko-KR")
+    chair = Watched(desk, artifacts, "journey-chair")
+    page2 = chair.page
+    page2.goto(base + "/account/login")
+    page2.get_by_label("이메일").fill("chair@demo.hyeopchi.kr")
+    page2.get_by_label("비밀번호").fill("demo-password-2026")
+    page2.get_by_role("button", name="로그인").click()
+    page2.goto(base + "/bodies/")
+    page2.get_by_role("link", name=re.compile("복지건강분과")).click()
+    page2.get_by_role("link", name=re.compile("참여 신청 심사")).click()
+    card = page2.locator("li.card", has_text="최브라우저")
+    assert "반찬 나눔" in card.inner_text()
+    chair.shot("4-review")
+    card.locator("label", has_text="승인").click()
+    card.get_by_role("button", name="결정 저장").click()
+    assert "신청을 승인했습니다" in page2.inner_text("body")
+    assert page2.locator("li.card", has_text="최브라우저").count() == 0
+
+    page.reload()
+    assert "이 분과의 위원입니다" in page.inner_text("main")
+    assert "최브라우저" in page.inner_text("table")
+    page.get_by_role("link", name=re.compile("알림")).click()
+    assert "참여 신청이 승인되었습니다" in page.inner_text("main")
+    resident.shot("5-approved-notification")
+    assert resident.fits_width()
+
+    assert resident.errors == [] and chair.errors == []
+    phone.close()
+    desk.close()
