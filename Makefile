@@ -26,7 +26,7 @@ install-dev: $(VENV)/.installed-dev translations
 
 # Compiled catalogues are build output: made from the .po files, never committed.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations
 
 run: install
 	$(BIN)/flask db upgrade

@@ -139,6 +139,11 @@ def test_resident_signs_up_applies_and_the_chair_approves(live_server, browser, 
 
     page.goto(base + _latest_link(live_server["engine"], "e2e.resident@example.com", "이메일 주소를 확인"))
     assert "이메일 주소가 확인되었습니다" in page.inner_text("body")
+    page.wait_for_url("**/account/login")
+    page.get_by_label("이메일").fill("e2e.resident@example.com")
+    page.locator("#password").fill("browser-password-1")
+    page.get_by_role("button", name="로그인").click()
+    assert "로그인되었습니다" in page.inner_text("body")
 
     page.goto(base + "/bodies/")
     resident.shot("2-org-chart")

@@ -47,7 +47,7 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_up(
+            services.sign_up(
                 email=form.email.data,
                 display_name=form.display_name.data,
                 password=form.password.data,
@@ -58,8 +58,7 @@ def signup():
         except ServiceError as error:
             _form_error(form, error)
         else:
-            if user is not None:
-                login_user(user)
+            # The same page whether the address was new or taken (no account enumeration).
             return redirect(url_for("auth.signup_done"))
     return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
 

@@ -101,6 +101,7 @@ def sign_up(*, email: str, display_name: str, password: str, residency: Residenc
     email = normalize_email(email)
     check_password_strength(password)
     existing = find_by_email(email)
+    password_hash = hash_password(password)  # hashed either way: both answers take as long
     if existing is not None:
         send_mail(
             email,
@@ -113,7 +114,7 @@ def sign_up(*, email: str, display_name: str, password: str, residency: Residenc
     user = User(
         email=email,
         display_name=display_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=SiteRole.RESIDENT,
         residency=residency,
         dong=dong,
