@@ -41,20 +41,23 @@ def live_server(tmp_path_factory):
     flask = [sys.executable, "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(flask + ["seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # The log goes to a file: a pipe nobody reads fills up and freezes the server.
+    log = open(tmp_path_factory.mktemp("e2e-log") / "server.log", "w+")
+    server = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", int(env["PORT"])), timeout=1).close()
             break
         except OSError:
-            assert server.poll() is None, server.stdout.read()
+            assert server.poll() is None, open(log.name).read()
             time.sleep(0.2)
     engine = sa.create_engine(database.url.replace("postgresql://", "postgresql+psycopg://"))
     yield {"url": env["SITE_URL"], "engine": engine}
     server.terminate()
     server.wait(timeout=10)
+    log.close()
     engine.dispose()
     database.drop()
 
@@ -187,3 +190,48 @@ def test_resident_signs_up_applies_and_the_chair_approves(live_server, browser, 
     assert resident.errors == [] and chair.errors == []
     phone.close()
     desk.close()
+
+
+AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PAGES = {
+    "visitor": ["/", "/bodies/", "/account/signup", "/account/login", "/account/reset", "/privacy"],
+    "chair@demo.hyeopchi.kr": ["/account/me", "/account/me/notifications"],
+    "staff@demo.hyeopchi.kr": ["/admin/", "/admin/users", "/admin/audit", "/admin/applications", "/admin/bodies/",
+                               "/admin/outbox"],
+}
+
+
+def _axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}" for v in result["violations"]]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_pages_pass_axe_accessibility_checks(live_server, browser, width):
+    base = live_server["url"]
+    # bypass_csp lets the test inject axe; the pages themselves are served with the strict CSP.
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True, locale="ko-KR")
+    page = context.new_page()
+    problems = {}
+    with live_server["engine"].connect() as conn:
+        body_id = conn.execute(sa.text("SELECT id FROM body WHERE name = '복지건강분과'")).scalar()
+    PAGES["visitor"].append(f"/bodies/{body_id}")
+    PAGES["chair@demo.hyeopchi.kr"].append(f"/bodies/{body_id}/applications")
+    PAGES["staff@demo.hyeopchi.kr"].append(f"/admin/bodies/{body_id}/members")
+    for who, paths in PAGES.items():
+        if who != "visitor":
+            context.clear_cookies()
+            page.goto(base + "/account/login")
+            page.get_by_label("이메일").fill(who)
+            page.locator("#password").fill("demo-password-2026")
+            page.get_by_role("button", name="로그인").click()
+        for path in dict.fromkeys(paths):
+            page.goto(base + path)
+            violations = _axe_violations(page)
+            if violations:
+                problems[path] = violations
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{path} overflows at {width}px"
+    context.close()
+    assert problems == {}

@@ -1,0 +1,126 @@
+"""Exact participatory-budgeting tally kernel (pure standard library, no Flask).
+
+Usable from a request handler, a Celery task or a CLI::
+
+    from app.voting.rules import RULES, parse_pabulib
+    election = parse_pabulib("Poland_Swiecie_2023.pb")
+    winners = RULES["mes"].select(election)        # ['12', '3', ...] in selection order
+
+Rules (``RULES`` registry, all on approval-style ballots: an approval / choose-1 ballot
+approves the listed projects; a cumulative / scoring ballot the projects it gives points
+to; an ordinal ballot the projects it ranks):
+
+``greedy`` (:class:`Greedy`)
+    projects by decreasing support (approvals; total points for cumulative / scoring
+    ballots), each added if it still fits in the budget, otherwise skipped.
+``mes`` (:class:`EqualShares`)
+    Method of Equal Shares with cost utilities and the ``add1`` completion (pabulib
+    ``equalshares/add1``; pabutools ``method_of_equal_shares(instance, profile,
+    sat_class=Cost_Sat, voter_budget_increment=1)``), no greedy fill.  See
+    :mod:`app.voting.rules.mes` for the definition and for how the completion is computed
+    without stepping the voter budget one unit at a time.
+``mes-greedy`` (:class:`EqualSharesGreedy`)
+    ``mes``, then the leftover budget filled by the ``greedy`` rule (pabutools
+    ``completion_by_rule_combination(instance, profile, [greedy_utilitarian_welfare],
+    [{"sat_class": Cost_Sat}], initial_budget_allocation=<mes outcome>)``).
+
+``Rule.select(election) -> list[str]`` returns project ids **in selection order** (the
+order in which the rule funds them; for ``mes-greedy`` the MES part first, then the
+greedy additions).  Use ``set(...)`` or ``sorted(...)`` if only the winning set matters.
+
+Tie-breaking (all rules): among projects that are exactly tied (same support for
+``greedy``; same price per unit of utility for MES), the project whose id is smaller **as
+text** wins -- plain Python ``str`` comparison, i.e. by Unicode code points, so ``"10"``
+beats ``"9"`` and ``"P0038"`` beats ``"P0039"``.  This is pabutools' default
+``lexico_tie_breaking`` (``sorted(..., key=lambda p: p.name)``), which is what pabulib
+uses, so the kernel reproduces pabutools exactly.  Two further pabutools conventions are
+mirrored: a supported project of cost 0 is funded first (MES: before the rounds, listed
+by id; greedy: infinite support per cost), and a project nobody supports is never
+funded by MES but can be funded by the greedy rule / greedy completion if it fits.
+
+Arithmetic is exact throughout (``int`` and ``fractions.Fraction``; no float is used in
+any decision).  Identical ballots are collapsed internally; an :class:`Election` can
+also be built directly with ``weights`` (multiplicities).
+"""
+from __future__ import annotations
+
+from .election import Election, as_exact
+from .greedy import greedy, greedy_completion, greedy_order
+from .mes import EqualSharesKernel, MESStats, equal_shares, equal_shares_add1
+from .pabulib import format_amount, parse_pabulib, write_pabulib
+
+__all__ = [
+    "Election",
+    "EqualShares",
+    "EqualSharesGreedy",
+    "EqualSharesKernel",
+    "Greedy",
+    "MESStats",
+    "RULES",
+    "Rule",
+    "as_exact",
+    "equal_shares",
+    "equal_shares_add1",
+    "format_amount",
+    "get_rule",
+    "greedy",
+    "greedy_completion",
+    "greedy_order",
+    "parse_pabulib",
+    "tally",
+    "write_pabulib",
+]
+
+
+class Rule:
+    """Common interface: ``select(election) -> list[str]`` (project ids, selection order)."""
+
+    name: str = ""
+    label: str = ""
+
+    def select(self, election: Election) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<rule {self.name}>"
+
+
+class Greedy(Rule):
+    name = "greedy"
+    label = "Greedy by number of approvals (points)"
+
+    def select(self, election: Election) -> list[str]:
+        return greedy(election)
+
+
+class EqualShares(Rule):
+    name = "mes"
+    label = "Method of Equal Shares (cost utilities, add1 completion)"
+
+    def select(self, election: Election) -> list[str]:
+        return equal_shares_add1(election)
+
+
+class EqualSharesGreedy(Rule):
+    name = "mes-greedy"
+    label = "Method of Equal Shares (add1), completed greedily"
+
+    def select(self, election: Election) -> list[str]:
+        return greedy_completion(election, equal_shares_add1(election))
+
+
+#: rule name -> rule instance (instances are stateless; ``RULES[name].select(e)``)
+RULES: dict[str, Rule] = {r.name: r for r in (Greedy(), EqualShares(), EqualSharesGreedy())}
+
+
+def get_rule(name: str) -> Rule:
+    """The rule registered under ``name``; ``KeyError`` listing the known names otherwise."""
+    try:
+        return RULES[name]
+    except KeyError:
+        raise KeyError(f"unknown rule {name!r}; known: {sorted(RULES)}") from None
+
+
+def tally(election: Election, rule: str = "mes") -> list[str]:
+    """Shortcut for ``get_rule(rule).select(election)``."""
+    return get_rule(rule).select(election)
