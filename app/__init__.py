@@ -106,11 +106,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.bodies import bp as bodies_bp
     from app.main import bp as main_bp
+    from app.voting import bp as voting_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/account")
     app.register_blueprint(bodies_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(voting_bp)
 
     from app import sockets  # noqa: F401
     from app.errors import register_error_pages
@@ -125,6 +127,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+
+    from app.voting.cli import register as register_voting_cli
+
+    register_voting_cli(app)
 
     app.jinja_env.globals["get_locale"] = get_locale
     return app

@@ -75,28 +75,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import gcd, lcm
 
 from .election import Election, Number
-
-
-class _Node:
-    """Trie node for one prefix of the selection sequence.
-
-    ``gc[g]``   -- class id of distinct ballot ``g``;
-    ``pc[q]``   -- ``{class id: weight}`` of the supporters of candidate ``q`` (``None`` once
-                  ``q`` is selected);
-    ``new``     -- ``(class, parent class)`` pairs created when this prefix was extended
-                  by its last project: members of the parent class who support that
-                  project move to the new class;
-    ``kids``    -- child nodes by selected project index."""
-
-    __slots__ = ("gc", "pc", "new", "kids")
-
-    def __init__(self, gc, pc, new):
-        self.gc = gc
-        self.pc = pc
-        self.new = new
-        self.kids: dict[int, _Node] = {}
 
 
 @dataclass
@@ -105,9 +86,21 @@ class MESStats:
 
     exact_runs: int = 0
     certify_runs: int = 0
+    certified_steps: int = 0
     final_k: int = 0
-    trie_nodes: int = 0
-    ks: list = field(default_factory=list)
+    nodes: int = 0
+
+
+class _Node:
+    """Selected set ``Y`` (bit mask over candidate indices) and, lazily, for candidates
+    ``q`` not in ``Y``: ``pc[q] = {class mask: weight}``, the supporters of ``q`` grouped
+    by the set of selected projects they approve (``ballot & Y``)."""
+
+    __slots__ = ("mask", "pc")
+
+    def __init__(self, mask: int, pc: dict):
+        self.mask = mask
+        self.pc = pc
 
 
 class EqualSharesKernel:
@@ -116,8 +109,8 @@ class EqualSharesKernel:
     For cumulative / scoring / ordinal elections the approval set of a ballot is the set
     of projects it mentions (cost utilities do not look at points or ranks)."""
 
-    #: trie size (number of prefixes) above which the cache is dropped and rebuilt
-    MAX_NODES = 5000
+    #: number of cached selected sets above which the cache is dropped
+    MAX_NODES = 20000
 
     def __init__(self, election: Election):
         self.election = election
@@ -135,134 +128,189 @@ class EqualSharesKernel:
         idx = {p: i for i, p in enumerate(self.names)}
         m = self.m = len(self.names)
         self.cost = [costs[p] for p in self.names]
+        self._cost_frac = [Fraction(c) for c in self.cost]
+        self._cost_den = lcm(1, *(c.denominator for c in self._cost_frac))
         groups: Counter = Counter()
         for b, w in wb:
-            key = tuple(sorted(idx[p] for p in b if p in idx))
-            if key:
-                groups[key] += w
-        self.groups = list(groups)
+            mask = 0
+            for p in b:
+                i = idx.get(p)
+                if i is not None:
+                    mask |= 1 << i
+            if mask:
+                groups[mask] += w
+        self.gmask = list(groups)
         self.gw = list(groups.values())
         self.pg: list[list[int]] = [[] for _ in range(m)]
         self.nq = [0] * m
-        nb: list[set] = [set() for _ in range(m)]
-        for g, (key, w) in enumerate(groups.items()):
-            for q in key:
+        dep = [0] * m
+        for g, (mask, w) in enumerate(groups.items()):
+            for q in _bits(mask):
                 self.pg[q].append(g)
                 self.nq[q] += w
-                nb[q].update(key)
-        self.neighbors = [sorted(s) for s in nb]
+                dep[q] |= mask
+        #: dep[q]: bit mask of the candidates sharing at least one supporter with q
+        #: (q included); only their selection changes the budgets of q's supporters
+        self.dep = dep
+        self.neighbors = [list(_bits(d)) for d in dep]
         self.init_lb = [Fraction(1, self.nq[q]) for q in range(m)]
-        self._reset_trie()
+        self._pairs: dict[tuple[int, int], list[int]] = {}
+        self._reset_cache()
         self.stats = MESStats()
 
-    # ------------------------------------------------------------------ trie
-    def _reset_trie(self) -> None:
-        pc = [{0: self.nq[q]} for q in range(self.m)]
-        self.root = _Node([0] * len(self.groups), pc, [])
-        self._next_cid = 1
-        self._nodes = 1
+    # ------------------------------------------------------------------ structure
+    def _reset_cache(self) -> None:
+        self.root = _Node(0, {q: {0: self.nq[q]} for q in range(self.m)})
+        self._nodes: dict[int, _Node] = {0: self.root}
 
-    def _child(self, node: _Node, s: int) -> _Node:
-        kid = node.kids.get(s)
-        if kid is not None:
-            return kid
-        gc = node.gc[:]
-        pc = node.pc[:]
-        pc[s] = None
-        remap: dict[int, int] = {}
-        new: list[tuple[int, int]] = []
-        copied: set[int] = set()
-        groups, gw = self.groups, self.gw
-        for g in self.pg[s]:
-            old = gc[g]
-            cid = remap.get(old)
-            if cid is None:
-                cid = self._next_cid
-                self._next_cid += 1
-                remap[old] = cid
-                new.append((cid, old))
-            gc[g] = cid
-            w = gw[g]
-            for q in groups[g]:
-                d = pc[q]
-                if d is None:
-                    continue
-                if q not in copied:
-                    d = pc[q] = dict(d)
-                    copied.add(q)
-                left = d[old] - w
+    def _node(self, mask: int) -> _Node:
+        node = self._nodes.get(mask)
+        if node is None:
+            node = self._nodes[mask] = _Node(mask, {})
+        return node
+
+    def _pair_groups(self, q: int, s: int) -> list[int]:
+        key = (q, s) if q < s else (s, q)
+        lst = self._pairs.get(key)
+        if lst is None:
+            a, b = key
+            if len(self.pg[a]) > len(self.pg[b]):
+                a, b = b, a
+            gm, bit = self.gmask, 1 << b
+            lst = self._pairs[key] = [g for g in self.pg[a] if gm[g] & bit]
+        return lst
+
+    def _classes(self, path: list[_Node], seq: list[int], q: int) -> dict:
+        """``pc[q]`` at the last node of ``path``, derived from the nearest node of the
+        path where it is known, moving only the supporters of q who also support the
+        projects selected since then."""
+        node = path[-1]
+        d = node.pc.get(q)
+        if d is not None:
+            return d
+        i = len(path) - 1
+        while q not in path[i].pc:
+            i -= 1
+        d = path[i].pc[q]
+        copied = False
+        gm, gw = self.gmask, self.gw
+        for j in range(i, len(path) - 1):
+            s = seq[j]
+            if not (self.dep[q] >> s) & 1:
+                continue
+            if not copied:
+                d = dict(d)
+                copied = True
+            y = path[j].mask
+            sb = 1 << s
+            for g in self._pair_groups(q, s):
+                c = gm[g] & y
+                w = gw[g]
+                left = d[c] - w
                 if left:
-                    d[old] = left
+                    d[c] = left
                 else:
-                    del d[old]
-                d[cid] = d.get(cid, 0) + w
-        kid = _Node(gc, pc, new)
-        node.kids[s] = kid
-        self._nodes += 1
-        return kid
+                    del d[c]
+                c |= sb
+                d[c] = d.get(c, 0) + w
+        node.pc[q] = d
+        return d
 
     # ------------------------------------------------------------------ one run
-    def _payment_level(self, d: dict, beta: dict, q: int):
-        """``x_q`` (what each unconstrained supporter pays), or ``None`` if unaffordable."""
-        c = self.cost[q]
-        items = []
-        total = 0
-        for cid, w in d.items():
-            bt = beta[cid]
-            total += bt * w
-            items.append((bt, w))
-        if total < c:
-            return None
-        items.sort()
-        rem = c
-        cnt = self.nq[q]
-        for bt, w in items:
-            # pabutools: afford = (c - paid_by_poorer) / remaining supporters; stop when
-            # afford * c_q <= budget (here: x = rem / cnt <= bt)
-            if rem <= bt * cnt:
-                return Fraction(rem, cnt) if isinstance(rem, int) else rem / cnt
-            rem -= bt * w
-            cnt -= w
-        raise AssertionError("unreachable: affordable project without a price")
-
-    def _run(self, b: Number, forced: list[int] | None = None, thresholds: list | None = None):
+    def _run(self, b: Fraction, forced: list[int] | None = None, thresholds: list | None = None):
         """MES with per-voter budget ``b``.
 
         Free run (``forced is None``): returns ``(sequence, prices)`` (candidate indices
-        and their ``rho`` when selected).  Forced run: returns ``True`` iff the
-        certificate described in the module docstring holds at ``b``."""
-        if self._nodes > self.MAX_NODES:
-            self._reset_trie()
-        node = self.root
-        beta: dict[int, Number] = {0: b}
+        and their price ``rho`` when selected).  Forced run: returns ``True`` iff the
+        certificate of the module docstring holds at ``b`` for the sequence ``forced``
+        whose prices at the smaller budget were ``thresholds``.
+
+        Exact arithmetic on integers: in round ``t`` every amount is an integer multiple
+        of ``1 / D[t]``; selecting a project whose payment level has denominator ``f``
+        (relative to ``D[t]``) sets ``D[t+1] = D[t] * f``.  A class stores how much it
+        has spent together with the round whose scale that value uses, and is rescaled
+        when read (``ratio``)."""
+        if len(self._nodes) > self.MAX_NODES:
+            self._reset_cache()
         cost = self.cost
+        nq = self.nq
+        D = [lcm(b.denominator, self._cost_den)]
+        bD = [b.numerator * (D[0] // b.denominator)]
+        c0 = [int(c * D[0]) for c in self._cost_frac]
+        ratios: dict[tuple[int, int], int] = {}
+
+        def ratio(t0: int, t1: int) -> int:
+            r = ratios.get((t0, t1))
+            if r is None:
+                r = ratios[(t0, t1)] = D[t1] // D[t0]
+            return r
+
+        spent: dict[int, tuple[int, int]] = {0: (0, 0)}
+        path = [self.root]
+        seq: list[int] = []
+        prices: list[Fraction] = []
         lb = self.init_lb[:]  # lower bound on rho (exact when exact[q])
         exact = [False] * self.m
         xval: list = [None] * self.m
         alive = set(range(self.m))
-        seq: list[int] = []
-        prices: list = []
 
         def evaluate(q: int) -> bool:
-            x = self._payment_level(node.pc[q], beta, q)
-            if x is None:
+            t = len(seq)
+            d = self._classes(path, seq, q)
+            bt = bD[t]
+            items = []
+            total = 0
+            zero_w = 0
+            for c, w in d.items():
+                v, ts = spent[c]
+                if ts != t:
+                    v *= ratio(ts, t)
+                    spent[c] = (v, t)
+                beta = bt - v
+                if beta > 0:
+                    items.append((beta, w))
+                    total += beta * w
+                else:
+                    zero_w += w
+            rem = c0[q] * ratio(0, t) if t else c0[q]
+            if total < rem:
                 alive.discard(q)
                 return False
-            xval[q] = x
-            lb[q] = x / cost[q]
+            items.sort()
+            cnt = nq[q] - zero_w
+            # pabutools: afford = (c - paid by the poorer) / remaining supporters; the
+            # first supporter (by budget) who can pay it fixes the price
+            for beta, w in items:
+                if rem <= beta * cnt:
+                    break
+                rem -= beta * w
+                cnt -= w
+            xval[q] = (rem, cnt, t)  # payment level x = rem / (cnt * D[t])
+            lb[q] = Fraction(rem, cnt * D[t]) / cost[q]
             exact[q] = True
             return True
 
         def select(s: int) -> None:
-            nonlocal node
-            x = xval[s]
+            t = len(seq)
+            classes = self._classes(path, seq, s)
+            rem, cnt, ts = xval[s]
+            num = rem * ratio(ts, t) if ts != t else rem
+            g = gcd(num, cnt)
+            f = cnt // g
+            xt = num // g  # x * D[t+1]
+            D.append(D[t] * f)
+            bD.append(bD[t] * f)
+            sb = 1 << s
+            for c in classes:
+                v, tc = spent[c]
+                if tc != t:
+                    v *= ratio(tc, t)
+                    spent[c] = (v, t)
+                spent[c | sb] = (v * f + xt, t + 1)
             seq.append(s)
             prices.append(lb[s])
             alive.discard(s)
-            node = self._child(node, s)
-            for cid, parent in node.new:
-                bp = beta[parent]
-                beta[cid] = bp - x if bp > x else 0
+            path.append(self._node(path[-1].mask | sb))
             for q in self.neighbors[s]:
                 exact[q] = False
 
@@ -280,11 +328,23 @@ class EqualSharesKernel:
                 if best is None:
                     return seq, prices
                 select(best[1])
+
+        # forced run (certificate)
+        pos = {s: j for j, s in enumerate(forced)}
+        last_dep = []
+        for j, s in enumerate(forced):
+            i = j - 1
+            while i >= 0 and not (self.dep[s] >> forced[i]) & 1:
+                i -= 1
+            last_dep.append(i)
         for t, s in enumerate(forced):
             thr = (thresholds[t], s)
             for l, q in sorted([(lb[q], q) for q in alive if q != s]):
                 if (l, q) > thr:
                     break
+                j = pos.get(q)
+                if j is not None and last_dep[j] < t:
+                    continue  # enabled at every cut whose first missing element is s
                 if not exact[q] and not evaluate(q):
                     continue
                 if (lb[q], q) < thr:
@@ -333,23 +393,34 @@ class EqualSharesKernel:
                     return None
             return "exhaustive"
 
-        k = 0
-        previous: list[int] = []
-        while True:
+        def exact(k: int):
             st.exact_runs += 1
-            st.ks.append(k)
-            seq, prices = self._run(grid(k))
+            return self._run(grid(k))
+
+        k = 0
+        prev_k, prev_seq = -1, None  # last grid point run exactly, and its outcome
+        skip = 0  # adaptive: grid points to step through before trying a jump again
+        backoff = 1
+        while True:
+            seq, prices = exact(k)
             state = stop_state(seq)
             if state == "infeasible":  # k > 0 here: at k = 0 MES never overspends
                 st.final_k = k - 1
-                st.trie_nodes = self._nodes
-                return self.outcome(previous)
+                if prev_k != k - 1:  # O_{k-1} was only certified up to reordering
+                    prev_seq, _ = exact(k - 1)
+                st.nodes = len(self._nodes)
+                return self.outcome(prev_seq)
             if state == "exhaustive":
                 st.final_k = k
-                st.trie_nodes = self._nodes
+                st.nodes = len(self._nodes)
                 return self.outcome(seq)
-            # largest K >= k such that the outcome is certified constant on [b_k, b_K]
-            lo, step = k, 1
+            prev_k, prev_seq = k, seq
+            if skip:
+                skip -= 1
+                k += 1
+                continue
+            # largest K >= k such that the outcome is certified on [b_k, b_K]
+            lo, step = k, 2
             while True:
                 st.certify_runs += 1
                 if self._run(grid(k + step), seq, prices):
@@ -365,8 +436,22 @@ class EqualSharesKernel:
                     lo = mid
                 else:
                     hi = mid
-            previous = seq
+            if lo == k:  # no jump possible: the outcome changes (almost) every step
+                skip = backoff
+                backoff = min(2 * backoff, 16)
+            else:
+                backoff = 1
+                st.certified_steps += lo - k
             k = lo + 1
+
+
+def _bits(mask: int):
+    i = 0
+    while mask:
+        if mask & 1:
+            yield i
+        mask >>= 1
+        i += 1
 
 
 def equal_shares(election: Election, per_voter_budget: Number | None = None) -> list[str]:

@@ -1,0 +1,87 @@
+"""Who may vote in a round: a registry of small classes."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.extensions import db
+from app.utils import today
+
+
+class Eligibility:
+    key = ""
+    label = _l("")
+    frozen = False  # True: the list is fixed when the round opens
+
+    def snapshot(self, round_) -> list[int]:
+        """User ids to freeze at opening (only for frozen kinds)."""
+        return []
+
+    def is_eligible(self, round_, user) -> bool:
+        raise NotImplementedError
+
+    def count(self, round_) -> int | None:
+        return None
+
+
+class BodyMembers(Eligibility):
+    """Members of the round's body on the day it opens (observers do not vote)."""
+
+    key = "body_members"
+    label = _l("기구 위원(투표 시작일 기준)")
+    frozen = True
+
+    def snapshot(self, round_) -> list[int]:
+        from app.bodies.models import MemberRole, Membership
+
+        if round_.body_id is None:
+            return []
+        return list(db.session.scalars(
+            select(Membership.user_id).where(
+                Membership.body_id == round_.body_id,
+                Membership.active_on(today()),
+                Membership.role != MemberRole.OBSERVER,
+            ).distinct()
+        ))
+
+    def is_eligible(self, round_, user) -> bool:
+        from app.voting.models import EligibleVoter
+
+        return db.session.get(EligibleVoter, (round_.id, user.id)) is not None
+
+    def count(self, round_) -> int | None:
+        from app.voting.models import EligibleVoter
+
+        return db.session.scalar(select(func.count()).select_from(EligibleVoter)
+                                 .where(EligibleVoter.round_id == round_.id))
+
+
+class VerifiedResidents(Eligibility):
+    """Verified accounts of people who live, work or run a business in the district."""
+
+    key = "verified_residents"
+    label = _l("이메일을 확인한 구민(거주·근무·사업)")
+
+    def is_eligible(self, round_, user) -> bool:
+        return user.is_verified and user.residency is not None and not user.is_deleted
+
+    def count(self, round_) -> int | None:
+        return db.session.scalar(select(func.count()).select_from(User).where(
+            User.email_verified_at.is_not(None), User.residency.is_not(None), User.deleted_at.is_(None)))
+
+
+class AnyUser(Eligibility):
+    """Any registered account."""
+
+    key = "any_user"
+    label = _l("가입한 모든 회원")
+
+    def is_eligible(self, round_, user) -> bool:
+        return not user.is_deleted
+
+    def count(self, round_) -> int | None:
+        return db.session.scalar(select(func.count()).select_from(User).where(User.deleted_at.is_(None)))
+
+
+ELIGIBILITY: dict[str, Eligibility] = {e.key: e for e in (BodyMembers(), VerifiedResidents(), AnyUser())}

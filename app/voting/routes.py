@@ -1,0 +1,371 @@
+"""Vote pages: the ballot, the receipt check, results, the projector, and the staff screens."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.bodies.models import Body
+from app.errors import ServiceError
+from app.extensions import db, limiter
+from app.permissions import can, require
+from app.voting import bp, services
+from app.voting.forms import (
+    CriterionForm, OptionForm, PaperForm, ReceiptForm, RecusalForm, RoundForm, ScheduleForm,
+)
+from app.voting.models import PaperBallot, RoundStatus, VoteOption
+from app.voting.pabulib_io import export_pabulib
+
+KST = timedelta(hours=9)
+
+
+def _round_for(round_id: int, permission: str = "vote.view"):
+    round_ = services.get_round_or_404(round_id)
+    if not can(permission, round_):
+        abort(404 if permission == "vote.view" else 403)
+    return services.refresh_status(round_)
+
+
+def _field_error(form, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "danger")
+
+
+@bp.app_template_global()
+def result_chart(round_, data: dict, options: dict) -> dict:
+    """Bars for the results chart: (label, value, selected?, text) rows and the scale's maximum."""
+    selected = set(data.get("selected") or [])
+    if round_.method == "score":
+        rows = [(options[o].title, float(data["scores"][o]), o in selected, data["scores"][o]) for o in data["ranking"]]
+        return {"rows": rows, "max": 5}
+    votes = sorted(data["votes"].items(), key=lambda kv: -kv[1])
+    rows = [(options[o].title, n, o in selected, str(n)) for o, n in votes]
+    return {"rows": rows, "max": max((n for _o, n in votes), default=0)}
+
+
+@bp.route("/")
+def index():
+    rounds = [services.refresh_status(r) for r in services.visible_rounds(include_drafts=can("vote.create"))]
+    rounds = [r for r in rounds if can("vote.view", r)]
+    return render_template("voting/index.html", rounds=rounds)
+
+
+def _ballot_page(round_, status=200, error: str | None = None):
+    voted = current_user.is_authenticated and services.has_voted(round_, current_user)
+    eligible = (current_user.is_authenticated
+                and services.eligibility_of(round_).is_eligible(round_, current_user))
+    recused = (services.recused_option_ids(round_, current_user.id) if current_user.is_authenticated else set())
+    return render_template(
+        "voting/detail.html", round=round_, method=services.method_of(round_),
+        eligibility=services.eligibility_of(round_), voted=voted, eligible=eligible, recused=recused,
+        turnout=services.turnout(round_), error=error, submitted=request.form if error else None,
+        receipt_form=ReceiptForm(),
+    ), status
+
+
+@bp.route("/<int:round_id>")
+def detail(round_id: int):
+    return _ballot_page(_round_for(round_id))
+
+
+@bp.route("/<int:round_id>/ballot", methods=["POST"])
+@login_required
+@limiter.limit("30 per minute")
+def cast(round_id: int):
+    round_ = _round_for(round_id)
+    try:
+        code, described = services.cast_ballot(round_, current_user, request.form)
+    except ServiceError as error:
+        return _ballot_page(round_, error.status if error.status != 400 else 422, error.message)
+    # The receipt is shown this once and never stored in readable form.
+    response = Response(render_template("voting/receipt.html", round=round_, code=code, described=described))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:round_id>/revote", methods=["POST"])
+@login_required
+@limiter.limit("10 per minute")
+def revote(round_id: int):
+    round_ = _round_for(round_id)
+    try:
+        code, described = services.revote(round_, current_user, request.form.get("receipt", ""), request.form)
+    except ServiceError as error:
+        return _ballot_page(round_, 422 if error.status == 400 else error.status, error.message)
+    response = Response(render_template("voting/receipt.html", round=round_, code=code, described=described,
+                                        replaced=True))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/receipt", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def receipt():
+    form = ReceiptForm()
+    found = None
+    checked = False
+    if form.validate_on_submit():
+        checked = True
+        found = services.verify_receipt(form.code.data)
+    ballot, round_ = found if found else (None, None)
+    described = services.method_of(round_).describe(round_, ballot.content) if found else None
+    status = 404 if checked and not found else 200
+    return render_template("voting/verify.html", form=form, ballot=ballot, round=round_, described=described,
+                           checked=checked), status
+
+
+@bp.route("/<int:round_id>/results")
+def results(round_id: int):
+    round_ = _round_for(round_id)
+    if not services.results_visible(round_, current_user):
+        return render_template("voting/results_pending.html", round=round_), 403 if round_.status is RoundStatus.DRAFT else 200
+    result = services.latest_result(round_)
+    live = result is None
+    data = services.compute_result(round_)["result"] if live else result.result
+    return render_template("voting/results.html", round=round_, result=result, data=data, live=live,
+                           turnout=services.turnout(round_), options={str(o.id): o for o in round_.options})
+
+
+@bp.route("/<int:round_id>/projector")
+def projector(round_id: int):
+    round_ = _round_for(round_id)
+    show = services.results_visible(round_, current_user)
+    data = None
+    if show:
+        result = services.latest_result(round_)
+        data = result.result if result else services.compute_result(round_)["result"]
+    return render_template("voting/projector.html", round=round_, turnout=services.turnout(round_), data=data,
+                           options={str(o.id): o for o in round_.options})
+
+
+@bp.route("/<int:round_id>/turnout.json")
+def turnout_json(round_id: int):
+    round_ = _round_for(round_id)
+    return jsonify(status=round_.status.value, **services.turnout(round_))
+
+
+@bp.route("/<int:round_id>/ballots.pb")
+def download_pb(round_id: int):
+    round_ = _round_for(round_id)
+    if round_.status is not RoundStatus.PUBLISHED and not can("vote.manage", round_):
+        abort(404)
+    text = export_pabulib(round_)
+    return Response(text, mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=vote-{round_.id}.pb"})
+
+
+# --- staff screens -------------------------------------------------------------
+
+def _body_choices():
+    bodies = db.session.scalars(select(Body).order_by(Body.kind, Body.name)).all()
+    return [(0, _("없음"))] + [(b.id, b.name) for b in bodies]
+
+
+def _round_kwargs(form) -> dict:
+    return dict(title=form.title.data, description=form.description.data, method=form.method.data,
+                eligibility=form.eligibility.data, body_id=form.body_id.data or None, budget=form.budget.data,
+                min_picks=form.min_picks.data, max_picks=form.max_picks.data, seats=form.seats.data,
+                tally_rule=form.tally_rule.data, allow_revote=form.allow_revote.data,
+                live_results=form.live_results.data)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require("vote.create")
+    form = RoundForm()
+    form.body_id.choices = _body_choices()
+    if form.validate_on_submit():
+        try:
+            round_ = services.save_round(None, actor=current_user, **_round_kwargs(form))
+        except ServiceError as error:
+            _field_error(form, error)
+        else:
+            flash(_("투표를 만들었습니다. 선택지를 등록하세요."), "success")
+            return redirect(url_for("voting.manage", round_id=round_.id))
+    return render_template("voting/edit.html", form=form, round=None), 422 if form.errors else 200
+
+
+@bp.route("/<int:round_id>/manage", methods=["GET", "POST"])
+@login_required
+def manage(round_id: int):
+    round_ = _round_for(round_id, "vote.manage")
+    form = RoundForm(obj=round_ if request.method == "GET" else None)
+    form.body_id.choices = _body_choices()
+    if request.method == "GET":
+        form.body_id.data = round_.body_id or 0
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.save_round(round_, actor=current_user, **_round_kwargs(form))
+        except ServiceError as error:
+            _field_error(form, error)
+            status = error.status if error.status != 400 else 422
+        else:
+            flash(_("설정을 저장했습니다."), "success")
+            return redirect(url_for("voting.manage", round_id=round_.id))
+    elif form.errors:
+        status = 422
+    return _manage_page(round_, form=form, status=status)
+
+
+def _manage_page(round_, status=200, **forms):
+    forms.setdefault("form", RoundForm(obj=round_))
+    forms["form"].body_id.choices = _body_choices()
+    forms.setdefault("option_form", OptionForm())
+    forms.setdefault("criterion_form", CriterionForm())
+    recusal_form = forms.setdefault("recusal_form", RecusalForm())
+    recusal_form.option_id.choices = [(o.id, o.title) for o in round_.options]
+    schedule_form = forms.setdefault("schedule_form", ScheduleForm())
+    if not schedule_form.is_submitted():
+        if round_.opens_at:
+            schedule_form.opens_at.data = round_.opens_at + KST
+        if round_.closes_at:
+            schedule_form.closes_at.data = round_.closes_at + KST
+    return render_template("voting/manage.html", round=round_, method=services.method_of(round_),
+                           turnout=services.turnout(round_), **forms), status
+
+
+@bp.route("/<int:round_id>/options", methods=["POST"])
+@login_required
+def add_option(round_id: int):
+    round_ = _round_for(round_id, "vote.manage")
+    form = OptionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_option(round_, title=form.title.data, description=form.description.data,
+                                cost=form.cost.data, proposer_id=form.proposer_id.data, actor=current_user)
+        except ServiceError as error:
+            _field_error(form, error)
+            return _manage_page(round_, option_form=form, status=error.status if error.status != 400 else 422)
+        flash(_("선택지를 추가했습니다."), "success")
+        return redirect(url_for("voting.manage", round_id=round_.id) + "#options")
+    return _manage_page(round_, option_form=form, status=422)
+
+
+@bp.route("/options/<int:option_id>/delete", methods=["POST"])
+@login_required
+def remove_option(option_id: int):
+    option = db.get_or_404(VoteOption, option_id)
+    round_ = _round_for(option.round_id, "vote.manage")
+    try:
+        services.remove_option(option, actor=current_user)
+    except ServiceError as error:
+        flash(error.message, "danger")
+    return redirect(url_for("voting.manage", round_id=round_.id) + "#options")
+
+
+@bp.route("/<int:round_id>/criteria", methods=["POST"])
+@login_required
+def add_criterion(round_id: int):
+    round_ = _round_for(round_id, "vote.manage")
+    form = CriterionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_criterion(round_, name=form.name.data, weight=form.weight.data, actor=current_user)
+        except ServiceError as error:
+            _field_error(form, error)
+            return _manage_page(round_, criterion_form=form, status=422)
+        return redirect(url_for("voting.manage", round_id=round_.id) + "#criteria")
+    return _manage_page(round_, criterion_form=form, status=422)
+
+
+@bp.route("/<int:round_id>/recusals", methods=["POST"])
+@login_required
+def add_recusal(round_id: int):
+    round_ = _round_for(round_id, "vote.manage")
+    form = RecusalForm()
+    form.option_id.choices = [(o.id, o.title) for o in round_.options]
+    if form.validate_on_submit():
+        option = round_.option_by_id(form.option_id.data)
+        user = db.session.get(User, form.user_id.data)
+        if user is None:
+            form.user_id.errors = [_("그 번호의 회원이 없습니다.")]
+        else:
+            try:
+                services.add_recusal(round_, option, user, form.reason.data, actor=current_user)
+            except ServiceError as error:
+                _field_error(form, error)
+            else:
+                flash(_("회피를 등록했습니다."), "success")
+                return redirect(url_for("voting.manage", round_id=round_.id) + "#criteria")
+    return _manage_page(round_, recusal_form=form, status=422)
+
+
+@bp.route("/<int:round_id>/schedule", methods=["POST"])
+@login_required
+def schedule(round_id: int):
+    round_ = _round_for(round_id, "vote.manage")
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            services.schedule(round_, form.opens_at.data - KST, form.closes_at.data - KST, actor=current_user)
+        except ServiceError as error:
+            _field_error(form, error)
+            return _manage_page(round_, schedule_form=form, status=error.status if error.status != 400 else 422)
+        flash(_("투표 일정을 정했습니다."), "success")
+        return redirect(url_for("voting.manage", round_id=round_.id))
+    return _manage_page(round_, schedule_form=form, status=422)
+
+
+@bp.route("/<int:round_id>/<any(open, close, tally, publish):action>", methods=["POST"])
+@login_required
+def transition(round_id: int, action: str):
+    round_ = _round_for(round_id, "vote.manage")
+    run = {"open": services.open_round, "close": services.close_round, "tally": services.request_tally,
+           "publish": services.publish}[action]
+    try:
+        run(round_, actor=current_user)
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return _manage_page(round_, status=error.status)
+    flash({"open": _("투표를 시작했습니다."), "close": _("투표를 마감했습니다."),
+           "tally": _("집계를 시작했습니다."), "publish": _("결과를 공개했습니다.")}[action], "success")
+    return redirect(url_for("voting.manage", round_id=round_.id))
+
+
+@bp.route("/<int:round_id>/paper", methods=["GET", "POST"])
+@login_required
+def paper(round_id: int):
+    round_ = _round_for(round_id)
+    require("vote.paper", round_)
+    form = PaperForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.enter_paper_ballot(round_, form.ballot_number.data, request.form, form.voter_user_id.data,
+                                        actor=current_user)
+        except ServiceError as error:
+            _field_error(form, error)
+            status = error.status if error.status != 400 else 422
+        else:
+            flash(_("투표용지 %(n)s번을 입력했습니다. 다른 직원이 확인하면 집계에 들어갑니다.", n=form.ballot_number.data),
+                  "success")
+            return redirect(url_for("voting.paper", round_id=round_.id))
+    elif form.errors:
+        status = 422
+    return render_template("voting/paper.html", round=round_, form=form, method=services.method_of(round_),
+                           pending=services.pending_paper_ballots(round_), recused=set(),
+                           submitted=request.form if status != 200 else None), status
+
+
+@bp.route("/paper/<int:paper_id>/confirm", methods=["POST"])
+@login_required
+def confirm_paper(paper_id: int):
+    paper_ballot = db.get_or_404(PaperBallot, paper_id)
+    round_ = _round_for(paper_ballot.round_id)
+    require("vote.paper", round_)
+    try:
+        services.confirm_paper_ballot(paper_ballot, actor=current_user)
+    except ServiceError as error:
+        flash(error.message, "danger")
+    else:
+        flash(_("투표용지 %(n)s번을 확인했습니다.", n=paper_ballot.ballot_number), "success")
+    return redirect(url_for("voting.paper", round_id=round_.id))

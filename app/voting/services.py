@@ -1,0 +1,485 @@
+"""Voting services: set up a round, run its lifecycle, cast secret ballots, tally and publish."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+from celery import shared_task
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import __version__, audit
+from app.auth.models import User
+from app.errors import Conflict, ServiceError
+from app.extensions import db
+from app.tasks import defer
+from app.utils import now, today
+from app.voting.eligibility import ELIGIBILITY
+from app.voting.methods import METHODS
+from app.voting.models import (
+    Ballot, EligibleVoter, PaperBallot, Recusal, RoundStatus, RubricCriterion, VoteOption, VoteResult,
+    VoteRound, VoterRoll,
+)
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+# --- reading ---------------------------------------------------------------
+
+def get_round_or_404(round_id: int) -> VoteRound:
+    return db.get_or_404(VoteRound, round_id)
+
+
+def visible_rounds(include_drafts: bool) -> list[VoteRound]:
+    stmt = select(VoteRound).order_by(VoteRound.id.desc())
+    if not include_drafts:
+        stmt = stmt.where(VoteRound.status != RoundStatus.DRAFT)
+    return list(db.session.scalars(stmt))
+
+
+def method_of(round_):
+    return METHODS[round_.method]
+
+
+def eligibility_of(round_):
+    return ELIGIBILITY[round_.eligibility]
+
+
+def recused_option_ids(round_: VoteRound, user_id: int) -> set[str]:
+    """Options this member may not score: ones they proposed, and declared conflicts."""
+    ids = {str(o.id) for o in round_.options if o.proposer_id == user_id}
+    ids |= {str(r.option_id) for r in db.session.scalars(
+        select(Recusal).where(Recusal.round_id == round_.id, Recusal.user_id == user_id))}
+    return ids
+
+
+def has_voted(round_: VoteRound, user: User) -> bool:
+    return db.session.scalar(select(VoterRoll.id).where(
+        VoterRoll.round_id == round_.id, VoterRoll.user_id == user.id)) is not None
+
+
+def turnout(round_: VoteRound) -> dict[str, Any]:
+    """Counted ballots by source, and the eligible count where it is known."""
+    rows = db.session.execute(
+        select(Ballot.source, func.count()).where(Ballot.round_id == round_.id, Ballot.superseded.is_(False))
+        .group_by(Ballot.source)
+    ).all()
+    by_source = {source: n for source, n in rows}
+    cast = sum(by_source.values())
+    eligible = round_.eligible_count if round_.eligible_count is not None else eligibility_of(round_).count(round_)
+    return {"cast": cast, "online": by_source.get("online", 0), "paper": by_source.get("paper", 0),
+            "imported": by_source.get("import", 0), "eligible": eligible,
+            "percent": (f"{cast * 100 / eligible:.1f}" if eligible else None)}
+
+
+def latest_result(round_: VoteRound) -> VoteResult | None:
+    return db.session.scalars(select(VoteResult).where(VoteResult.round_id == round_.id)
+                              .order_by(VoteResult.id.desc())).first()
+
+
+def results_visible(round_: VoteRound, user) -> bool:
+    from app.permissions import can
+
+    if round_.status is RoundStatus.PUBLISHED:
+        return True
+    if can("vote.manage", round_, user) and round_.status is RoundStatus.TALLIED:
+        return True
+    return round_.live_results and round_.status in (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.TALLIED)
+
+
+# --- setting up -------------------------------------------------------------
+
+def _require_editable(round_: VoteRound) -> None:
+    if not round_.is_editable:
+        raise Conflict(_("투표가 시작된 뒤에는 규칙과 선택지를 바꿀 수 없습니다."))
+
+
+def save_round(round_: VoteRound | None, *, actor: User, title: str, description: str, method: str,
+               eligibility: str, body_id: int | None, budget: int | None, min_picks: int | None,
+               max_picks: int | None, seats: int | None, tally_rule: str, allow_revote: bool,
+               live_results: bool) -> VoteRound:
+    """Create a draft round or change its settings (only before it opens)."""
+    if method not in METHODS:
+        raise ServiceError(_("투표 방식을 골라 주세요."), "method")
+    if eligibility not in ELIGIBILITY:
+        raise ServiceError(_("투표 자격을 골라 주세요."), "eligibility")
+    if eligibility == "body_members" and not body_id:
+        raise ServiceError(_("위원 투표에는 기구를 정해 주세요."), "body_id")
+    for name, value in (("budget", budget), ("min_picks", min_picks), ("max_picks", max_picks), ("seats", seats)):
+        if value is not None and value < 0:
+            raise ServiceError(_("0 이상의 정수를 입력해 주세요."), name)
+    if min_picks and max_picks and min_picks > max_picks:
+        raise ServiceError(_("최소 선택 수가 최대 선택 수보다 클 수 없습니다."), "min_picks")
+    creating = round_ is None
+    if creating:
+        round_ = VoteRound(created_by_id=actor.id, created_at=now(), status=RoundStatus.DRAFT)
+        db.session.add(round_)
+    else:
+        _require_editable(round_)
+    round_.title = title.strip()
+    round_.description = description or ""
+    round_.method = method
+    round_.eligibility = eligibility
+    round_.body_id = body_id or None
+    round_.budget = budget
+    round_.min_picks = min_picks
+    round_.max_picks = max_picks
+    round_.seats = seats
+    round_.tally_rule = tally_rule
+    round_.allow_revote = allow_revote
+    round_.live_results = live_results
+    db.session.flush()
+    audit.record("vote.create" if creating else "vote.update", round_, actor=actor, method=method)
+    db.session.commit()
+    return round_
+
+
+def add_option(round_: VoteRound, *, title: str, description: str, cost: int, proposer_id: int | None,
+               actor: User) -> VoteOption:
+    """Add a choice (a project with its cost in won)."""
+    _require_editable(round_)
+    if cost is None or cost < 0:
+        raise ServiceError(_("사업비는 0원 이상의 정수로 적어 주세요."), "cost")
+    if proposer_id and db.session.get(User, proposer_id) is None:
+        raise ServiceError(_("그 번호의 회원이 없습니다."), "proposer_id")
+    option = VoteOption(round=round_, title=title.strip(), description=description or "", cost=cost,
+                        proposer_id=proposer_id or None, position=len(round_.options))
+    db.session.add(option)
+    db.session.flush()
+    audit.record("vote.option_add", round_, actor=actor, option_id=option.id, title=option.title, cost=cost)
+    db.session.commit()
+    return option
+
+
+def remove_option(option: VoteOption, *, actor: User) -> None:
+    round_ = option.round
+    _require_editable(round_)
+    audit.record("vote.option_remove", round_, actor=actor, option_id=option.id, title=option.title)
+    db.session.delete(option)
+    db.session.commit()
+
+
+def add_criterion(round_: VoteRound, *, name: str, weight: int, actor: User) -> RubricCriterion:
+    _require_editable(round_)
+    if not weight or weight < 1:
+        raise ServiceError(_("가중치는 1 이상의 정수입니다."), "weight")
+    criterion = RubricCriterion(round=round_, name=name.strip(), weight=weight, position=len(round_.criteria))
+    db.session.add(criterion)
+    db.session.flush()
+    audit.record("vote.criterion_add", round_, actor=actor, name=criterion.name, weight=weight)
+    db.session.commit()
+    return criterion
+
+
+def add_recusal(round_: VoteRound, option: VoteOption, user: User, reason: str, *, actor: User) -> None:
+    """Declare that ``user`` may not score ``option`` (a conflict of interest)."""
+    _require_editable(round_)
+    exists = db.session.scalar(select(Recusal).where(Recusal.option_id == option.id, Recusal.user_id == user.id))
+    if exists:
+        return
+    db.session.add(Recusal(round_id=round_.id, option_id=option.id, user_id=user.id, reason=reason or ""))
+    audit.record("vote.recusal_add", round_, actor=actor, option_id=option.id, user_id=user.id)
+    db.session.commit()
+
+
+# --- lifecycle ---------------------------------------------------------------
+
+def _transition(round_: VoteRound, to: RoundStatus, actor: User | None, action: str, **detail) -> None:
+    round_.status = to
+    audit.record(action, round_, actor=actor, **detail)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("다른 사람이 먼저 이 투표의 상태를 바꾸었습니다. 새로 고친 뒤 확인해 주세요."))
+
+
+def schedule(round_: VoteRound, opens_at: datetime, closes_at: datetime, *, actor: User) -> None:
+    """Set the voting window (UTC) of a draft round and check that it can run."""
+    _require_editable(round_)
+    if closes_at <= opens_at:
+        raise ServiceError(_("마감 시각은 시작 시각보다 늦어야 합니다."), "closes_at")
+    if closes_at <= now():
+        raise ServiceError(_("마감 시각이 이미 지났습니다."), "closes_at")
+    method_of(round_).check_setup(round_)
+    round_.opens_at, round_.closes_at = opens_at, closes_at
+    _transition(round_, RoundStatus.SCHEDULED, actor, "vote.schedule",
+                opens_at=opens_at.isoformat(), closes_at=closes_at.isoformat())
+
+
+def _frozen_rules(round_: VoteRound) -> dict[str, Any]:
+    return {
+        "method": round_.method, "eligibility": round_.eligibility, "budget": round_.budget,
+        "min_picks": round_.min_picks, "max_picks": round_.max_picks, "seats": round_.seats,
+        "tally_rule": round_.tally_rule, "allow_revote": round_.allow_revote,
+        "options": [{"id": o.id, "title": o.title, "cost": o.cost, "proposer_id": o.proposer_id}
+                    for o in round_.options],
+        "criteria": [{"id": c.id, "name": c.name, "weight": c.weight} for c in round_.criteria],
+        "opens_at": round_.opens_at.isoformat() if round_.opens_at else None,
+        "closes_at": round_.closes_at.isoformat() if round_.closes_at else None,
+    }
+
+
+def open_round(round_: VoteRound, *, actor: User | None) -> None:
+    """Open voting now: the rules freeze and, for member votes, the voter list is fixed."""
+    if round_.status not in (RoundStatus.DRAFT, RoundStatus.SCHEDULED):
+        raise Conflict(_("이미 시작했거나 끝난 투표입니다."))
+    method_of(round_).check_setup(round_)
+    moment = now()
+    if round_.opens_at is None or round_.opens_at > moment:
+        round_.opens_at = moment
+    if round_.closes_at is None or round_.closes_at <= moment:
+        raise ServiceError(_("마감 시각을 먼저 정해 주세요."), "closes_at")
+    eligibility = eligibility_of(round_)
+    if eligibility.frozen:
+        ids = eligibility.snapshot(round_)
+        db.session.add_all(EligibleVoter(round_id=round_.id, user_id=i) for i in ids)
+        round_.eligible_count = len(ids)
+    round_.frozen_rules = _frozen_rules(round_)
+    _transition(round_, RoundStatus.OPEN, actor, "vote.open", eligible=round_.eligible_count,
+                rules_hash=hashlib.sha256(json.dumps(round_.frozen_rules, sort_keys=True).encode()).hexdigest())
+
+
+def close_round(round_: VoteRound, *, actor: User | None) -> None:
+    """Stop accepting ballots."""
+    if round_.status is not RoundStatus.OPEN:
+        raise Conflict(_("진행 중인 투표만 마감할 수 있습니다."))
+    if round_.closes_at is None or round_.closes_at > now():
+        round_.closes_at = now()
+    _transition(round_, RoundStatus.CLOSED, actor, "vote.close")
+
+
+def refresh_status(round_: VoteRound) -> VoteRound:
+    """Open or close a round whose scheduled time has come (also run by a periodic task)."""
+    moment = now()
+    try:
+        if round_.status is RoundStatus.SCHEDULED and round_.opens_at and round_.opens_at <= moment:
+            open_round(round_, actor=None)
+        if round_.status is RoundStatus.OPEN and round_.closes_at and round_.closes_at <= moment:
+            close_round(round_, actor=None)
+    except (Conflict, ServiceError):
+        db.session.rollback()
+        db.session.refresh(round_)
+    return round_
+
+
+# --- casting -----------------------------------------------------------------
+
+def _receipt_code() -> str:
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(16))
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def receipt_hash(code: str) -> str:
+    normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def _check_can_vote(round_: VoteRound, user: User) -> None:
+    refresh_status(round_)
+    if round_.status is not RoundStatus.OPEN:
+        if round_.status in (RoundStatus.DRAFT, RoundStatus.SCHEDULED):
+            raise ServiceError(_("아직 투표 기간이 아닙니다."))
+        raise ServiceError(_("투표가 마감되었습니다."))
+    if not eligibility_of(round_).is_eligible(round_, user):
+        raise ServiceError(_("이 투표에 참여할 자격이 없습니다. (%(who)s)", who=eligibility_of(round_).label))
+
+
+def _new_ballot(round_: VoteRound, content: dict, source: str) -> tuple[Ballot, str]:
+    code = _receipt_code()
+    ballot = Ballot(round_id=round_.id, content=content, source=source, receipt_hash=receipt_hash(code),
+                    cast_on=today())
+    db.session.add(ballot)
+    return ballot, code
+
+
+def cast_ballot(round_: VoteRound, user: User, form) -> tuple[str, list[str]]:
+    """Record that ``user`` voted and, separately, what; return the receipt code (shown once) and the ballot in words."""
+    _check_can_vote(round_, user)
+    method = method_of(round_)
+    content = method.parse_form(round_, form, user.id)
+    if has_voted(round_, user):
+        raise Conflict(_("이미 투표했습니다. 한 사람은 한 번만 투표할 수 있습니다."))
+    db.session.add(VoterRoll(round_id=round_.id, user_id=user.id, source="online", voted_on=today()))
+    try:
+        db.session.flush()  # the unique (round, voter) constraint decides races
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("이미 투표했습니다. 한 사람은 한 번만 투표할 수 있습니다."))
+    _ballot, code = _new_ballot(round_, content, "online")
+    db.session.commit()
+    _announce_turnout(round_)
+    return code, method.describe(round_, content)
+
+
+def revote(round_: VoteRound, user: User, old_code: str, form) -> tuple[str, list[str]]:
+    """Replace one's ballot before the close, proven by its receipt code (the server cannot find it otherwise)."""
+    if not round_.allow_revote:
+        raise ServiceError(_("이 투표는 다시 투표할 수 없습니다."))
+    _check_can_vote(round_, user)
+    if not has_voted(round_, user):
+        raise ServiceError(_("아직 투표하지 않았습니다."))
+    method = method_of(round_)
+    content = method.parse_form(round_, form, user.id)
+    old = db.session.scalar(select(Ballot).where(
+        Ballot.round_id == round_.id, Ballot.receipt_hash == receipt_hash(old_code), Ballot.source == "online"))
+    if old is None or old.superseded:
+        raise ServiceError(_("영수증 번호가 맞지 않습니다. 처음 투표할 때 받은 번호를 입력해 주세요."), "receipt")
+    old.superseded = True
+    _ballot, code = _new_ballot(round_, content, "online")
+    db.session.commit()
+    return code, method.describe(round_, content)
+
+
+def _announce_turnout(round_: VoteRound) -> None:
+    from app.extensions import socketio
+
+    # The ballot is committed; projector pages following this room can update.
+    socketio.emit("turnout", {"round": round_.id, **turnout(round_)}, to=f"vote-{round_.id}", namespace="/")
+
+
+def enter_paper_ballot(round_: VoteRound, ballot_number: str, form, voter_user_id: int | None,
+                       *, actor: User) -> PaperBallot:
+    """First staff member types in a paper ballot; it is not counted until a second one confirms it."""
+    if round_.status is not RoundStatus.OPEN:
+        raise ServiceError(_("진행 중인 투표에만 종이 투표를 입력할 수 있습니다."))
+    number = (ballot_number or "").strip()
+    if not number:
+        raise ServiceError(_("투표용지 번호를 적어 주세요."), "ballot_number")
+    content = method_of(round_).parse_form(round_, form, voter_user_id)
+    if voter_user_id:
+        voter = db.session.get(User, voter_user_id)
+        if voter is None:
+            raise ServiceError(_("그 번호의 회원이 없습니다."), "voter_user_id")
+        if has_voted(round_, voter):
+            raise Conflict(_("이 회원은 이미 투표했습니다."))
+    paper = PaperBallot(round_id=round_.id, ballot_number=number, content=content, voter_user_id=voter_user_id,
+                        entered_by_id=actor.id, entered_at=now())
+    db.session.add(paper)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("투표용지 %(n)s번은 이미 입력되었습니다.", n=number), "ballot_number")
+    audit.record("vote.paper_enter", round_, actor=actor, ballot_number=number)
+    db.session.commit()
+    return paper
+
+
+def confirm_paper_ballot(paper: PaperBallot, *, actor: User) -> None:
+    """A second staff member confirms a typed-in paper ballot; only then is it counted."""
+    round_ = db.session.get(VoteRound, paper.round_id)
+    if paper.entered_by_id == actor.id:
+        raise ServiceError(_("입력한 사람이 아닌 다른 직원이 확인해야 합니다."))
+    if paper.confirmed_at is not None:
+        raise Conflict(_("이미 확인된 투표용지입니다."))
+    if round_.status is not RoundStatus.OPEN:
+        raise ServiceError(_("마감된 투표의 종이 투표는 확인할 수 없습니다."))
+    if paper.voter_user_id:
+        db.session.add(VoterRoll(round_id=round_.id, user_id=paper.voter_user_id, source="paper", voted_on=today()))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            raise Conflict(_("이 회원은 이미 투표했습니다."))
+    updated = db.session.execute(
+        db.update(PaperBallot).where(PaperBallot.id == paper.id, PaperBallot.confirmed_at.is_(None))
+        .values(confirmed_by_id=actor.id, confirmed_at=now()).execution_options(synchronize_session=False))
+    if updated.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(_("이미 확인된 투표용지입니다."))
+    db.session.add(Ballot(round_id=round_.id, content=paper.content, source="paper", cast_on=today()))
+    audit.record("vote.paper_confirm", round_, actor=actor, ballot_number=paper.ballot_number)
+    db.session.commit()
+    db.session.refresh(paper)
+
+
+def pending_paper_ballots(round_: VoteRound) -> list[PaperBallot]:
+    return list(db.session.scalars(select(PaperBallot).where(
+        PaperBallot.round_id == round_.id, PaperBallot.confirmed_at.is_(None)).order_by(PaperBallot.id)))
+
+
+def verify_receipt(code: str) -> tuple[Ballot, VoteRound] | None:
+    """The ballot behind a receipt code, for the public check page."""
+    ballot = db.session.scalar(select(Ballot).where(Ballot.receipt_hash == receipt_hash(code)))
+    if ballot is None:
+        return None
+    return ballot, db.session.get(VoteRound, ballot.round_id)
+
+
+# --- tallying ----------------------------------------------------------------
+
+def counted_contents(round_: VoteRound) -> list[dict]:
+    """Every counted ballot's content, in a canonical order (so the hash does not depend on storage)."""
+    contents = list(db.session.scalars(select(Ballot.content).where(
+        Ballot.round_id == round_.id, Ballot.superseded.is_(False))))
+    return sorted(contents, key=lambda c: json.dumps(c, sort_keys=True))
+
+
+def ballot_set_hash(contents: list[dict]) -> str:
+    digest = hashlib.sha256()
+    for content in contents:
+        digest.update(json.dumps(content, sort_keys=True, separators=(",", ":")).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def request_tally(round_: VoteRound, *, actor: User) -> None:
+    """Queue the count of a closed round (a Celery task; in-process on the embedded default)."""
+    refresh_status(round_)
+    if round_.status not in (RoundStatus.CLOSED, RoundStatus.TALLIED):
+        raise ServiceError(_("마감된 투표만 집계할 수 있습니다."))
+    round_.tally_progress = 0
+    audit.record("vote.tally_request", round_, actor=actor)
+    defer(tally_round_task, round_.id)
+    db.session.commit()
+
+
+def compute_result(round_: VoteRound) -> dict[str, Any]:
+    """Count the round's ballots with its method (no writes)."""
+    contents = counted_contents(round_)
+    result = method_of(round_).tally(round_, contents, round_.eligible_count)
+    return {"result": result, "ballot_hash": ballot_set_hash(contents), "ballot_count": len(contents)}
+
+
+def tally_round(round_id: int) -> VoteResult | None:
+    """Count a closed round and store the result with its rule, parameters, version and ballot hash."""
+    round_ = db.session.get(VoteRound, round_id)
+    if round_ is None or round_.status not in (RoundStatus.CLOSED, RoundStatus.TALLIED):
+        return None
+    round_.tally_progress = 10
+    db.session.commit()
+    computed = compute_result(round_)
+    rules = round_.frozen_rules or _frozen_rules(round_)
+    row = VoteResult(
+        round_id=round_.id, method=round_.method,
+        rule=round_.tally_rule if round_.method == "budget_approval" else None,
+        params={k: rules.get(k) for k in ("budget", "min_picks", "max_picks", "seats", "tally_rule", "eligibility")},
+        software_version=__version__, ballot_hash=computed["ballot_hash"], ballot_count=computed["ballot_count"],
+        result=computed["result"], tallied_at=now(),
+    )
+    db.session.add(row)
+    round_.tally_progress = 100
+    if round_.status is RoundStatus.CLOSED:
+        round_.status = RoundStatus.TALLIED
+    audit.record("vote.tally", round_, actor=None, ballots=row.ballot_count, ballot_hash=row.ballot_hash,
+                 rule=row.rule)
+    db.session.commit()
+    return row
+
+
+@shared_task(name="app.voting.tally_round")
+def tally_round_task(round_id: int) -> None:
+    tally_round(round_id)
+
+
+def publish(round_: VoteRound, *, actor: User) -> None:
+    """Make the tallied result public."""
+    if round_.status is not RoundStatus.TALLIED:
+        raise ServiceError(_("집계가 끝난 투표만 결과를 공개할 수 있습니다."))
+    _transition(round_, RoundStatus.PUBLISHED, actor, "vote.publish")

@@ -1,0 +1,163 @@
+"""Casting a secret ballot: one per person, inside the window, within the rules, with a receipt."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from app.bodies.models import MemberRole
+from app.utils import now
+from app.voting import services
+from app.voting.models import Ballot, VoterRoll, VoteRound
+from tests.helpers import text
+
+
+def _count(db, model, round_):
+    return db.session.scalar(select(func.count()).select_from(model).where(model.round_id == round_.id))
+
+
+def _receipt(response) -> str:
+    return re.search(r'id="receipt-code">([A-Z0-9-]+)<', text(response)).group(1)
+
+
+def test_resident_votes_gets_a_receipt_and_can_check_it(client, db, auth, make, rounds):
+    round_ = rounds.create()
+    a, b, c = rounds.option_ids(round_)
+    auth.login(make.user())
+    response = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a, c]})
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    code = _receipt(response)
+    assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", code)
+    assert _count(db, VoterRoll, round_) == 1 and _count(db, Ballot, round_) == 1
+    stored = db.session.scalar(select(Ballot).where(Ballot.round_id == round_.id))
+    assert stored.content == {"picks": [a, c]} and stored.receipt_hash != code  # only a hash is kept
+
+    check = client.post("/votes/receipt", data={"code": code.lower().replace("-", " ")})
+    assert check.status_code == 200
+    page = text(check)
+    assert "A" in page and "C" in page and "기록되었고" in page
+    assert client.post("/votes/receipt", data={"code": "AAAA-BBBB-CCCC-DDDD"}).status_code == 404
+
+
+def test_voting_twice_is_refused_and_stores_nothing_more(client, db, auth, make, rounds):
+    round_ = rounds.create()
+    a, b, _c = rounds.option_ids(round_)
+    auth.login(make.user())
+    client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+    again = client.post(f"/votes/{round_.id}/ballot", data={"pick": [b]})
+    assert again.status_code == 409 and "이미 투표했습니다" in text(again)
+    assert _count(db, Ballot, round_) == 1
+
+
+def test_bad_ballots_are_refused_with_a_reason_and_store_nothing(client, db, auth, make, rounds):
+    round_ = rounds.create(max_picks=2)
+    a, b, c = rounds.option_ids(round_)
+    auth.login(make.user())
+    cases = [
+        ({"pick": [b, c, a]}, "최대 2개까지"),            # too many picks
+        ({"pick": ["999999"]}, "이 투표에 없는 선택지"),  # a tampered option id
+        ({"pick": ["abc"]}, "이 투표에 없는 선택지"),
+        ({"pick": [a, a]}, "같은 선택지를 두 번"),
+        ({}, "하나 이상 골라 주세요"),
+    ]
+    for data, message in cases:
+        response = client.post(f"/votes/{round_.id}/ballot", data=data)
+        assert response.status_code == 422, data
+        assert message in text(response)
+    assert _count(db, Ballot, round_) == 0 and _count(db, VoterRoll, round_) == 0
+
+
+def test_over_budget_ballot_is_refused(client, db, auth, make, rounds):
+    round_ = rounds.create(options=(("큰 사업", 800), ("작은 사업", 300)), budget=1000)
+    big, small = rounds.option_ids(round_)
+    auth.login(make.user())
+    response = client.post(f"/votes/{round_.id}/ballot", data={"pick": [big, small]})
+    assert response.status_code == 422
+    assert "합계 1,100원이 예산 1,000원을 넘습니다" in text(response)
+    assert 'checked' in text(response)  # the picks are kept on the form
+    assert _count(db, Ballot, round_) == 0
+
+
+def test_voting_outside_the_window_is_refused(client, db, auth, make, rounds, clock):
+    round_ = rounds.create(open_now=False)
+    staff = rounds.staff
+    services.schedule(round_, now() + timedelta(hours=1), now() + timedelta(hours=3), actor=staff)
+    a = rounds.option_ids(round_)[0]
+    auth.login(make.user())
+    early = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+    assert early.status_code == 422 and "아직 투표 기간이 아닙니다" in text(early)
+    clock.set(now() + timedelta(hours=2))  # the scheduled opening has come: it opens by itself
+    assert client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}).status_code == 200
+    clock.set(now() + timedelta(hours=2))  # past the close
+    late = make.user()
+    auth.logout()
+    auth.login(late)
+    response = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+    assert response.status_code == 422 and "투표가 마감되었습니다" in text(response)
+    db.session.refresh(round_)
+    assert round_.status.value == "closed"
+
+
+def test_only_members_at_opening_vote_in_a_member_round(client, db, auth, make, rounds):
+    body = make.body()
+    member, late_joiner, outsider = make.user(), make.user(), make.user()
+    make.membership(body, member)
+    round_ = rounds.create(eligibility="body_members", body=body)
+    make.membership(body, late_joiner)  # joined after the round opened
+    a = rounds.option_ids(round_)[0]
+    for person, ok in ((outsider, False), (late_joiner, False), (member, True)):
+        auth.login(person)
+        response = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+        assert (response.status_code == 200) is ok, person
+        if not ok:
+            assert "참여할 자격이 없습니다" in text(response)
+        auth.logout()
+    assert round_.eligible_count == 1
+
+
+def test_rules_freeze_when_the_round_opens(client, db, auth, make, rounds):
+    round_ = rounds.create()
+    auth.login(rounds.staff)
+    response = client.post(f"/votes/{round_.id}/options", data={"title": "늦은 사업", "cost": "100"})
+    assert response.status_code == 409 and "규칙과 선택지를 바꿀 수 없습니다" in text(response)
+    assert len(round_.options) == 3
+    assert round_.frozen_rules["budget"] == 1000 and len(round_.frozen_rules["options"]) == 3
+
+
+def test_ballots_cannot_be_joined_to_voters(db, client, auth, make, rounds):
+    """No column of the ballot table points at a person, a precise time, or the roll's order."""
+    columns = {c["name"] for c in sa.inspect(db.session.connection()).get_columns("ballot")}
+    assert columns == {"id", "round_id", "content", "source", "receipt_hash", "cast_on", "superseded", "extra"}
+    round_ = rounds.create()
+    a = rounds.option_ids(round_)[0]
+    for _ in range(5):
+        voter = make.user()
+        auth.login(voter)
+        client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+        auth.logout()
+    # Ballot keys are random 128-bit values, not a sequence that would mirror the roll's order.
+    ids = db.session.scalars(select(Ballot.id).where(Ballot.round_id == round_.id)).all()
+    assert len(set(ids)) == 5 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    assert not any(i.isdigit() for i in ids)
+
+
+def test_revote_replaces_the_ballot_only_with_the_receipt(client, db, auth, make, rounds):
+    round_ = rounds.create(allow_revote=True)
+    a, b, _c = rounds.option_ids(round_)
+    auth.login(make.user())
+    first = _receipt(client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}))
+    wrong = client.post(f"/votes/{round_.id}/revote", data={"pick": [b], "receipt": "WRON-GCOD-EEEE-EEEE"})
+    assert wrong.status_code == 422 and "영수증 번호가 맞지 않습니다" in text(wrong)
+    second = _receipt(client.post(f"/votes/{round_.id}/revote", data={"pick": [b], "receipt": first}))
+    counted = services.counted_contents(round_)
+    assert counted == [{"picks": [b]}]
+    assert "새 투표지로 바뀌었습니다" in text(client.post("/votes/receipt", data={"code": first}))
+    assert second != first
+
+
+def test_drafts_are_hidden_from_the_public(client, db, rounds):
+    draft = rounds.create(open_now=False)
+    assert client.get(f"/votes/{draft.id}").status_code == 404
+    assert draft.title not in text(client.get("/votes/"))
