@@ -44,7 +44,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, so concurrent writers wait
+        # (busy_timeout) instead of failing when a reader tries to write.
+        # Fine for the embedded single-process default; production is PostgreSQL.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _security_headers(response):
