@@ -1,0 +1,63 @@
+"""A crowd at the door: simultaneous submissions by one voter store exactly one ballot."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from app.auth.models import SiteRole, User
+from app.extensions import db
+from app.utils import now
+from app.voting import services
+from app.voting.models import Ballot, VoteRound, VoterRoll
+from tests.factories import PASSWORD, _hash
+
+
+def test_fifty_simultaneous_submissions_by_one_voter_store_one_ballot(app):
+    # Real commits on the real database (PostgreSQL in CI), outside the per-test rollback.
+    with app.app_context():
+        staff = User(email="race-staff@example.com", display_name="경합직원", password_hash=_hash(PASSWORD),
+                     role=SiteRole.STAFF, email_verified_at=now())
+        voter = User(email="race-voter@example.com", display_name="경합주민", password_hash=_hash(PASSWORD),
+                     email_verified_at=now())
+        db.session.add_all([staff, voter])
+        db.session.commit()
+        round_ = services.save_round(None, actor=staff, title="동시 투표", description="", method="approval",
+                                     eligibility="any_user", body_id=None, budget=None, min_picks=None,
+                                     max_picks=None, seats=1, tally_rule="greedy", allow_revote=False,
+                                     live_results=False)
+        option = services.add_option(round_, title="사업", description="", cost=0, proposer_id=None, actor=staff)
+        services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
+        services.open_round(round_, actor=staff)
+        round_id, option_id, voter_email = round_.id, option.id, voter.email
+
+    login = app.test_client()
+    assert login.post("/account/login", data={"email": voter_email, "password": PASSWORD}).status_code == 302
+    cookie = login.get_cookie("session").value
+    barrier = threading.Barrier(50)
+    statuses: list[int] = []
+
+    def submit(n: int):
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        barrier.wait()
+        response = client.post(f"/votes/{round_id}/ballot", data={"pick": [str(option_id)]},
+                               environ_base={"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250}"})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    with app.app_context():
+        ballots = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id))
+        roll = db.session.scalar(select(func.count()).select_from(VoterRoll).where(VoterRoll.round_id == round_id))
+        db.session.execute(delete(VoteRound).where(VoteRound.id == round_id))
+        db.session.commit()
+    assert len(statuses) == 50
+    assert statuses.count(200) == 1, statuses
+    assert set(statuses) <= {200, 409}, statuses  # everyone else is told they already voted; nothing fails
+    assert (ballots, roll) == (1, 1)
