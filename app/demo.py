@@ -134,4 +134,8 @@ def seed_demo() -> bool:
         pretraining_confirmed=True, status=ApplicationStatus.PENDING, created_at=moment,
     ))
     db.session.commit()
+
+    from app.voting.demo import seed_votes
+
+    seed_votes(accounts)
     return True

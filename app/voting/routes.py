@@ -15,6 +15,7 @@ from app.extensions import db, limiter
 from app.permissions import can, require
 from app.voting import bp, services
 from app.voting.forms import (
+    RULE_LABELS,
     CriterionForm, OptionForm, PaperForm, ReceiptForm, RecusalForm, RoundForm, ScheduleForm,
 )
 from app.voting.models import PaperBallot, RoundStatus, VoteOption
@@ -130,6 +131,7 @@ def results(round_id: int):
     live = result is None
     data = services.compute_result(round_)["result"] if live else result.result
     return render_template("voting/results.html", round=round_, result=result, data=data, live=live,
+                           method=services.method_of(round_), rule_labels=RULE_LABELS,
                            turnout=services.turnout(round_), options={str(o.id): o for o in round_.options})
 
 

@@ -73,8 +73,9 @@ class budgets and the prices lazily (in order of a valid lower bound, as pabutoo
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
+from heapq import heapify, heappop, heappush
 from math import gcd, lcm
 
 from .election import Election, Number
@@ -89,6 +90,31 @@ class MESStats:
     certified_steps: int = 0
     final_k: int = 0
     nodes: int = 0
+
+
+class _Price:
+    """Price per unit of utility ``rho = num / den`` (exact, not normalised, den > 0) of
+    candidate ``q``; ordered by ``(rho, q)`` -- i.e. ties broken by project id, since
+    candidate indices follow the ``str`` order of the ids.  Cross-multiplication avoids
+    the gcd normalisations of ``Fraction`` on these large numbers."""
+
+    __slots__ = ("num", "den", "q")
+
+    def __init__(self, num: int, den: int, q: int):
+        self.num = num
+        self.den = den
+        self.q = q
+
+    def __lt__(self, other: "_Price") -> bool:
+        a = self.num * other.den
+        b = other.num * self.den
+        return a < b or (a == b and self.q < other.q)
+
+    def value(self) -> Fraction:
+        return Fraction(self.num, self.den)
+
+    def __repr__(self) -> str:
+        return f"_Price({self.value()}, q={self.q})"
 
 
 class _Node:
@@ -153,7 +179,9 @@ class EqualSharesKernel:
         #: (q included); only their selection changes the budgets of q's supporters
         self.dep = dep
         self.neighbors = [list(_bits(d)) for d in dep]
-        self.init_lb = [Fraction(1, self.nq[q]) for q in range(m)]
+        cf = [Fraction(c) for c in self.cost]
+        self._cn = [c.numerator for c in cf]
+        self._cd = [c.denominator for c in cf]
         self._pairs: dict[tuple[int, int], list[int]] = {}
         self._reset_cache()
         self.stats = MESStats()
@@ -237,64 +265,59 @@ class EqualSharesKernel:
         D = [lcm(b.denominator, self._cost_den)]
         bD = [b.numerator * (D[0] // b.denominator)]
         c0 = [int(c * D[0]) for c in self._cost_frac]
-        ratios: dict[tuple[int, int], int] = {}
-
-        def ratio(t0: int, t1: int) -> int:
-            r = ratios.get((t0, t1))
-            if r is None:
-                r = ratios[(t0, t1)] = D[t1] // D[t0]
-            return r
+        # R[ts] = D[t] // D[ts] for the current round t (scale conversion factors)
+        R = [1]
 
         spent: dict[int, tuple[int, int]] = {0: (0, 0)}
         path = [self.root]
         seq: list[int] = []
-        prices: list[Fraction] = []
-        lb = self.init_lb[:]  # lower bound on rho (exact when exact[q])
+        prices: list[_Price] = []
+        # lower bound on rho (exact when exact[q]); rho >= 1 / n_q always
+        lb = [_Price(1, nq[q], q) for q in range(self.m)]
+        cn, cd = self._cn, self._cd
         exact = [False] * self.m
         xval: list = [None] * self.m
         alive = set(range(self.m))
+        classes_at = self._classes
 
         def evaluate(q: int) -> bool:
             t = len(seq)
-            d = self._classes(path, seq, q)
             bt = bD[t]
             items = []
-            total = 0
             zero_w = 0
-            for c, w in d.items():
+            for c, w in classes_at(path, seq, q).items():
                 v, ts = spent[c]
                 if ts != t:
-                    v *= ratio(ts, t)
+                    v *= R[ts]
                     spent[c] = (v, t)
-                beta = bt - v
-                if beta > 0:
-                    items.append((beta, w))
-                    total += beta * w
+                if v < bt:
+                    items.append((bt - v, w))
                 else:
                     zero_w += w
-            rem = c0[q] * ratio(0, t) if t else c0[q]
-            if total < rem:
-                alive.discard(q)
-                return False
             items.sort()
+            rem = c0[q] * R[0]
             cnt = nq[q] - zero_w
             # pabutools: afford = (c - paid by the poorer) / remaining supporters; the
-            # first supporter (by budget) who can pay it fixes the price
+            # first supporter (by budget) who can pay it fixes the price.  If nobody
+            # can, the supporters hold less than the cost in total: unaffordable.
             for beta, w in items:
                 if rem <= beta * cnt:
                     break
                 rem -= beta * w
                 cnt -= w
+            else:
+                alive.discard(q)
+                return False
             xval[q] = (rem, cnt, t)  # payment level x = rem / (cnt * D[t])
-            lb[q] = Fraction(rem, cnt * D[t]) / cost[q]
+            lb[q] = _Price(rem * cd[q], cnt * D[t] * cn[q], q)
             exact[q] = True
             return True
 
         def select(s: int) -> None:
             t = len(seq)
-            classes = self._classes(path, seq, s)
+            classes = classes_at(path, seq, s)
             rem, cnt, ts = xval[s]
-            num = rem * ratio(ts, t) if ts != t else rem
+            num = rem * R[ts] if ts != t else rem
             g = gcd(num, cnt)
             f = cnt // g
             xt = num // g  # x * D[t+1]
@@ -304,9 +327,11 @@ class EqualSharesKernel:
             for c in classes:
                 v, tc = spent[c]
                 if tc != t:
-                    v *= ratio(tc, t)
+                    v *= R[tc]
                     spent[c] = (v, t)
                 spent[c | sb] = (v * f + xt, t + 1)
+            R[:] = [r * f for r in R]
+            R.append(1)
             seq.append(s)
             prices.append(lb[s])
             alive.discard(s)
@@ -314,20 +339,34 @@ class EqualSharesKernel:
             for q in self.neighbors[s]:
                 exact[q] = False
 
+        # every alive candidate has exactly one entry in the heap, keyed by its lb,
+        # except those popped in the current round (pushed back at its end)
+        heap = lb[:]
+        heapify(heap)
         if forced is None:
             while True:
                 best = None
-                for l, q in sorted([(lb[q], q) for q in alive]):
-                    if best is not None and (l, q) > best:
+                popped = []
+                while heap:
+                    top = heap[0]
+                    q = top.q
+                    if q not in alive:
+                        heappop(heap)
+                        continue
+                    if best is not None and best < top:
                         break  # lb order: no later project can beat the best
+                    heappop(heap)
                     if not exact[q] and not evaluate(q):
                         continue
-                    key = (lb[q], q)
-                    if best is None or key < best:
-                        best = key
+                    popped.append(q)
+                    if best is None or lb[q] < best:
+                        best = lb[q]
                 if best is None:
                     return seq, prices
-                select(best[1])
+                select(best.q)
+                for q in popped:
+                    if q in alive:
+                        heappush(heap, lb[q])
 
         # forced run (certificate)
         pos = {s: j for j, s in enumerate(forced)}
@@ -338,20 +377,33 @@ class EqualSharesKernel:
                 i -= 1
             last_dep.append(i)
         for t, s in enumerate(forced):
-            thr = (thresholds[t], s)
-            for l, q in sorted([(lb[q], q) for q in alive if q != s]):
-                if (l, q) > thr:
+            thr = thresholds[t]
+            popped = []
+            while heap:
+                top = heap[0]
+                q = top.q
+                if q not in alive:
+                    heappop(heap)
+                    continue
+                if thr < top:
                     break
+                heappop(heap)
+                popped.append(q)
+                if q == s:
+                    continue
                 j = pos.get(q)
                 if j is not None and last_dep[j] < t:
                     continue  # enabled at every cut whose first missing element is s
                 if not exact[q] and not evaluate(q):
                     continue
-                if (lb[q], q) < thr:
+                if lb[q] < thr:
                     return False
             if not exact[s] and not evaluate(s):  # pragma: no cover - excluded by (M2)
                 raise AssertionError("forced project unaffordable at a larger budget")
             select(s)
+            for q in popped:
+                if q in alive:
+                    heappush(heap, lb[q])
         for q in list(alive):
             if exact[q] or evaluate(q):
                 return False
