@@ -63,6 +63,9 @@ def load_config(instance_path: str) -> dict:
             "task_eager_propagates": True,
             "task_ignore_result": True,
             "broker_connection_retry_on_startup": True,
+            "beat_schedule": {
+                "refresh-vote-rounds": {"task": "app.voting.refresh_rounds", "schedule": 60.0},
+            },
         },
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
@@ -90,5 +93,6 @@ def load_config(instance_path: str) -> dict:
         "DISTRICT_DONGS": os.environ.get("DISTRICT_DONGS") or None,
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
         "TOKEN_MAX_AGE_SECONDS": int(os.environ.get("TOKEN_MAX_AGE_SECONDS", str(60 * 60 * 24))),
     }

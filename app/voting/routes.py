@@ -76,17 +76,24 @@ def detail(round_id: int):
     return _ballot_page(_round_for(round_id))
 
 
+def _vote_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["VOTE_RATE_LIMIT"]
+
+
 @bp.route("/<int:round_id>/ballot", methods=["POST"])
 @login_required
-@limiter.limit("30 per minute")
+@limiter.limit(_vote_limit)
 def cast(round_id: int):
     round_ = _round_for(round_id)
+    shown = {"id": round_.id, "title": round_.title}  # read before the commit expires the round
     try:
         code, described = services.cast_ballot(round_, current_user, request.form)
     except ServiceError as error:
         return _ballot_page(round_, error.status if error.status != 400 else 422, error.message)
     # The receipt is shown this once and never stored in readable form.
-    response = Response(render_template("voting/receipt.html", round=round_, code=code, described=described))
+    response = Response(render_template("voting/receipt.html", round=shown, code=code, described=described))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -301,20 +301,19 @@ def _new_ballot(round_: VoteRound, content: dict, source: str) -> tuple[Ballot, 
 def cast_ballot(round_: VoteRound, user: User, form) -> tuple[str, list[str]]:
     """Record that ``user`` voted and, separately, what; return the receipt code (shown once) and the ballot in words."""
     _check_can_vote(round_, user)
+    round_id = round_.id
     method = method_of(round_)
     content = method.parse_form(round_, form, user.id)
-    if has_voted(round_, user):
-        raise Conflict(_("이미 투표했습니다. 한 사람은 한 번만 투표할 수 있습니다."))
+    described = method.describe(round_, content)
     db.session.add(VoterRoll(round_id=round_.id, user_id=user.id, source="online", voted_on=today()))
+    _ballot, code = _new_ballot(round_, content, "online")
     try:
-        db.session.flush()  # the unique (round, voter) constraint decides races
+        db.session.commit()  # the unique (round, voter) constraint decides races and double clicks
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_("이미 투표했습니다. 한 사람은 한 번만 투표할 수 있습니다."))
-    _ballot, code = _new_ballot(round_, content, "online")
-    db.session.commit()
-    _announce_turnout(round_)
-    return code, method.describe(round_, content)
+    _announce_turnout(round_id)
+    return code, described
 
 
 def revote(round_: VoteRound, user: User, old_code: str, form) -> tuple[str, list[str]]:
@@ -336,11 +335,12 @@ def revote(round_: VoteRound, user: User, old_code: str, form) -> tuple[str, lis
     return code, method.describe(round_, content)
 
 
-def _announce_turnout(round_: VoteRound) -> None:
+def _announce_turnout(round_id: int) -> None:
     from app.extensions import socketio
 
-    # The ballot is committed; projector pages following this room can update.
-    socketio.emit("turnout", {"round": round_.id, **turnout(round_)}, to=f"vote-{round_.id}", namespace="/")
+    # The ballot is committed; live pages following this room fetch the new
+    # turnout themselves, so the hot path sends a ping and runs no count.
+    socketio.emit("turnout", {"round": round_id}, to=f"vote-{round_id}", namespace="/")
 
 
 def enter_paper_ballot(round_: VoteRound, ballot_number: str, form, voter_user_id: int | None,
@@ -483,3 +483,16 @@ def publish(round_: VoteRound, *, actor: User) -> None:
     if round_.status is not RoundStatus.TALLIED:
         raise ServiceError(_("집계가 끝난 투표만 결과를 공개할 수 있습니다."))
     _transition(round_, RoundStatus.PUBLISHED, actor, "vote.publish")
+
+
+@shared_task(name="app.voting.refresh_rounds")
+def refresh_rounds_task() -> int:
+    """Open and close rounds whose scheduled times have passed (Celery beat, every minute)."""
+    moment = now()
+    due = db.session.scalars(select(VoteRound).where(
+        ((VoteRound.status == RoundStatus.SCHEDULED) & (VoteRound.opens_at <= moment))
+        | ((VoteRound.status == RoundStatus.OPEN) & (VoteRound.closes_at <= moment))
+    )).all()
+    for round_ in due:
+        refresh_status(round_)
+    return len(due)

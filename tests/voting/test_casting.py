@@ -161,3 +161,17 @@ def test_drafts_are_hidden_from_the_public(client, db, rounds):
     draft = rounds.create(open_now=False)
     assert client.get(f"/votes/{draft.id}").status_code == 404
     assert draft.title not in text(client.get("/votes/"))
+
+
+def test_scheduled_rounds_open_and_close_on_time_by_the_periodic_task(db, rounds, clock):
+    round_ = rounds.create(open_now=False)
+    services.schedule(round_, now() + timedelta(minutes=10), now() + timedelta(minutes=70), actor=rounds.staff)
+    assert services.refresh_rounds_task.apply().get() == 0
+    clock.set(now() + timedelta(minutes=11))
+    assert services.refresh_rounds_task.apply().get() == 1
+    db.session.refresh(round_)
+    assert round_.status.value == "open" and round_.frozen_rules is not None
+    clock.set(now() + timedelta(hours=1))
+    services.refresh_rounds_task.apply()
+    db.session.refresh(round_)
+    assert round_.status.value == "closed"

@@ -33,10 +33,10 @@ Tie-breaking (all rules): among projects that are exactly tied (same support for
 text** wins -- plain Python ``str`` comparison, i.e. by Unicode code points, so ``"10"``
 beats ``"9"`` and ``"P0038"`` beats ``"P0039"``.  This is pabutools' default
 ``lexico_tie_breaking`` (``sorted(..., key=lambda p: p.name)``), which is what pabulib
-uses, so the kernel reproduces pabutools exactly.  Two further pabutools conventions are
-mirrored: a supported project of cost 0 is funded first (MES: before the rounds, listed
-by id; greedy: infinite support per cost), and a project nobody supports is never
-funded by MES but can be funded by the greedy rule / greedy completion if it fits.
+uses, so the kernel reproduces pabutools exactly.  Two further pabutools conventions
+(consequences of cost utilities) are mirrored: a project nobody supports, and a project
+of cost 0, is never funded by MES, while the greedy rule and the greedy completion fund
+it last if it fits (a cost-0 project always fits; it counts as support 0 for the order).
 
 Arithmetic is exact throughout (``int`` and ``fractions.Fraction``; no float is used in
 any decision).  Identical ballots are collapsed internally; an :class:`Election` can

@@ -8,9 +8,10 @@ fits in what is left of the budget and skipped otherwise (the scan continues).
 
 This is exactly pabutools' ``greedy_utilitarian_welfare(instance, profile,
 sat_class=Cost_Sat)`` on approval profiles (the welfare gain of a project divided by its
-cost is its number of approvers), including its corner cases: a project with cost 0 and
-positive support comes first (infinite density), a project nobody supports has score 0
-and is still taken at the end if it fits.
+cost is its number of approvers), including its corner cases: a project nobody supports has
+score 0 and is still taken at the end if it fits, and so is a project of cost 0 (with
+cost utilities it brings no utility, so pabutools gives it density 0 whatever its
+support; it always fits, so this only affects the order of the output).
 """
 from __future__ import annotations
 
@@ -25,9 +26,7 @@ def greedy_order(election: Election) -> list[str]:
     costs = election.projects
 
     def key(p: str):
-        s = score[p]
-        free_and_supported = costs[p] == 0 and s > 0
-        return (not free_and_supported, -s, p)
+        return (-score[p] if costs[p] > 0 else 0, p)
 
     return sorted(costs, key=key)
 

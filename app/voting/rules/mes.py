@@ -6,9 +6,9 @@ sat_class=Cost_Sat, voter_budget_increment=1)`` computes, and pabulib calls
 
 * ``n`` voters (empty ballots included) each start with the same budget ``b``; the
   plain rule uses ``b = B / n``.
-* Candidates are the projects with at least one supporter and a positive cost.
-  Supported projects of cost 0 are selected up front (we list them first, sorted by
-  id).
+* Candidates are the projects with at least one supporter and a positive cost.  (With
+  cost utilities a project of cost 0 gives nobody any utility, so pabutools never
+  selects it in MES; neither do we.  The ``mes-greedy`` completion picks it up.)
 * In every round, for each remaining candidate ``q`` with cost ``c_q``, let ``x_q`` be the
   least payment level such that ``sum over supporters i of min(budget_i, x_q) = c_q``
   (every supporter pays the same ``x_q``, or everything they have left if that is less).
@@ -147,8 +147,9 @@ class EqualSharesKernel:
         for b, w in wb:
             for p in b:
                 support[p] += w
-        #: supported projects of cost 0: selected before anything else
-        self.preselected = sorted(p for p in costs if support[p] > 0 and costs[p] == 0)
+        #: always empty: with cost utilities a project of cost 0 brings no utility, so
+        #: pabutools (and we) never select it in MES (kept for API stability)
+        self.preselected: list[str] = []
         # candidates are indexed in id (str) order, so comparing indices == comparing ids
         self.names = sorted(p for p in costs if support[p] > 0 and costs[p] > 0)
         idx = {p: i for i, p in enumerate(self.names)}
@@ -451,8 +452,7 @@ class EqualSharesKernel:
 
         k = 0
         prev_k, prev_seq = -1, None  # last grid point run exactly, and its outcome
-        skip = 0  # adaptive: grid points to step through before trying a jump again
-        backoff = 1
+        streak, need = 0, 1
         while True:
             seq, prices = exact(k)
             state = stop_state(seq)
@@ -466,9 +466,16 @@ class EqualSharesKernel:
                 st.final_k = k
                 st.nodes = len(self._nodes)
                 return self.outcome(seq)
+            # A certificate costs about one run, like an exact run, so it only pays when
+            # the outcome is stable.  Try one at the start; afterwards only once the last
+            # ``need`` steps all gave the same outcome (up to reordering independent
+            # projects), ``need`` doubling after each useless attempt.
+            if prev_seq is not None and prev_k == k - 1 and self._same_trace(prev_seq, seq):
+                streak += 1
+            else:
+                streak = 0
             prev_k, prev_seq = k, seq
-            if skip:
-                skip -= 1
+            if k > 0 and streak < need:
                 k += 1
                 continue
             # largest K >= k such that the outcome is certified on [b_k, b_K]
@@ -481,20 +488,32 @@ class EqualSharesKernel:
                 else:
                     hi = k + step
                     break
-            while hi - lo > 1:
+            while hi - lo > 2:  # (certifying a single grid point saves nothing)
                 mid = (lo + hi) // 2
                 st.certify_runs += 1
                 if self._run(grid(mid), seq, prices):
                     lo = mid
                 else:
                     hi = mid
-            if lo == k:  # no jump possible: the outcome changes (almost) every step
-                skip = backoff
-                backoff = min(2 * backoff, 16)
-            else:
-                backoff = 1
-                st.certified_steps += lo - k
+            st.certified_steps += lo - k
+            need = 1 if lo > k else min(2 * need, 32)
+            streak = 0
             k = lo + 1
+
+    def _same_trace(self, a: list[int], b: list[int]) -> bool:
+        """Same selected set, and every two projects sharing a supporter in the same order
+        (then the two runs end with the same budgets: only such pairs interact)."""
+        if len(a) != len(b) or set(a) != set(b):
+            return False
+        pos = {s: i for i, s in enumerate(b)}
+        dep = self.dep
+        for j, s in enumerate(a):
+            ds, ps = dep[s], pos[s]
+            for i in range(j):
+                r = a[i]
+                if (ds >> r) & 1 and pos[r] > ps:
+                    return False
+        return True
 
 
 def _bits(mask: int):

@@ -1,0 +1,239 @@
+"""Ballots per second through the real HTTP path, against a bare insert endpoint.
+
+Run from the repository root:  .venv/bin/python bench/cast.py [--voters 400] [--concurrency 16]
+
+Needs PostgreSQL (DATABASE_URL, default postgresql://root@127.0.0.1:5432/test); works in a
+schema of its own that is dropped afterwards. Both servers run under gunicorn with the same
+settings (2 workers × 8 threads). The real path is: logged-in session, CSRF token, the
+eligibility check, the roll row and the secret ballot row in one transaction. Logins happen
+before the clock starts. The last line is the summary:
+    cast_rps=… bare_rps=… ratio=… p99_ms=… lost=… duplicated=…
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import queue
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "--threads", "8", "--log-level", "warning"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, proc: subprocess.Popen) -> None:
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                sys.exit(f"server exited: {proc.returncode}")
+            time.sleep(0.1)
+    sys.exit("server did not start")
+
+
+class Session:
+    """One browser: a keep-alive connection and a cookie jar of one cookie."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        body = None
+        if form is not None:
+            body = urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie" and value.startswith("session="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, text
+
+
+def run_load(port: int, jobs: list, concurrency: int, make_request) -> tuple[list[float], list[int], float]:
+    work: queue.Queue = queue.Queue()
+    for job in jobs:
+        work.put(job)
+    latencies: list[float] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            try:
+                job = work.get_nowait()
+            except queue.Empty:
+                return
+            started = time.perf_counter()
+            status = make_request(job)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                statuses.append(status)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, statuses, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voters", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+
+    base = os.environ.get("DATABASE_URL", "postgresql://root@127.0.0.1:5432/test")
+    if not base.startswith("postgres"):
+        sys.exit("bench/cast.py needs PostgreSQL in DATABASE_URL")
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "FLASK_APP": "app:create_app",
+           "LOGIN_RATE_LIMIT": "1000000 per minute", "VOTE_RATE_LIMIT": "1000000 per minute", "LOG_LEVEL": "WARNING"}
+    servers = []
+    try:
+        subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        round_id, option_ids, emails = seed(env, args.voters)
+
+        port = free_port()
+        real = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", "app:create_app()"], cwd=ROOT, env=env)
+        servers.append(real)
+        wait_for(port, real)
+        sessions = []
+        for email in emails:  # not timed: log every voter in and keep their CSRF token
+            s = Session(port)
+            _status, page = s.request("GET", "/account/login")
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+            status, _ = s.request("POST", "/account/login", {"email": email, "password": "bench-password-1",
+                                                             "csrf_token": token})
+            assert status == 302, status
+            _status, page = s.request("GET", f"/votes/{round_id}")  # login starts a new session: new token
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            sessions.append((s, token))
+
+        def cast(job):
+            s, token = job
+            s.conn.close()  # the idle keep-alive from the login has timed out; connect afresh
+            status, _ = s.request("POST", f"/votes/{round_id}/ballot",
+                                  {"pick": [option_ids[hash(token) % len(option_ids)]], "csrf_token": token})
+            return status
+
+        cast_lat, cast_status, cast_time = run_load(port, sessions, args.concurrency, cast)
+        real.terminate()
+        real.wait()
+
+        bare_port = free_port()
+        bare = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{bare_port}", "bench.bare_app:app"], cwd=ROOT, env=env)
+        servers.append(bare)
+        wait_for(bare_port, bare)
+        bare_sessions = [Session(bare_port) for _ in range(args.concurrency)]
+        jobs = [(bare_sessions[i % args.concurrency], i) for i in range(len(emails))]
+        lock_per_session = {id(s): threading.Lock() for s in bare_sessions}
+
+        def insert(job):
+            s, i = job
+            with lock_per_session[id(s)]:
+                s.conn.close()  # a fresh connection per request, like the real path above
+                status, _ = s.request("POST", "/insert", {"value": str(i)})
+            return status
+
+        bare_lat, bare_status, bare_time = run_load(bare_port, jobs, args.concurrency, insert)
+        bare.terminate()
+        bare.wait()
+
+        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as conn:
+            ballots = conn.execute(sa.text("SELECT count(*) FROM ballot WHERE round_id = :r"), {"r": round_id}).scalar()
+            roll = conn.execute(sa.text("SELECT count(*) FROM voter_roll WHERE round_id = :r"), {"r": round_id}).scalar()
+            bare_rows = conn.execute(sa.text("SELECT count(*) FROM bench_bare")).scalar()
+        engine.dispose()
+
+        ok = sum(1 for s in cast_status if 200 <= s < 300)
+        bare_ok = sum(1 for s in bare_status if 200 <= s < 300)
+        cast_rps, bare_rps = ok / cast_time, bare_ok / bare_time
+        p99 = statistics.quantiles(cast_lat, n=100)[98] * 1000 if len(cast_lat) > 1 else cast_lat[0] * 1000
+        lost = max(0, ok - ballots) + max(0, bare_ok - bare_rows)
+        duplicated = max(0, ballots - ok) + max(0, ballots - roll) + max(0, bare_rows - bare_ok)
+        print(f"real path: {ok}/{len(cast_status)} ballots 2xx in {cast_time:.2f}s; statuses {sorted(set(cast_status))}; "
+              f"stored ballots={ballots} roll={roll}")
+        print(f"bare insert: {bare_ok}/{len(bare_status)} 2xx in {bare_time:.2f}s; rows={bare_rows}; "
+              f"p99_ms_bare={statistics.quantiles(bare_lat, n=100)[98] * 1000:.1f}")
+        print(f"cast_rps={cast_rps:.1f} bare_rps={bare_rps:.1f} ratio={cast_rps / bare_rps:.2f} "
+              f"p99_ms={p99:.1f} lost={lost} duplicated={duplicated}")
+    finally:
+        for proc in servers:
+            if proc.poll() is None:
+                proc.kill()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def seed(env: dict, voters: int):
+    """Voters, a staff member and an open approval round, written through the services."""
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "SECRET_KEY")})
+    from datetime import timedelta
+
+    from app import create_app
+    from app.auth.models import SiteRole, User
+    from app.auth.services import hash_password
+    from app.extensions import db
+    from app.utils import now
+    from app.voting import services
+
+    app = create_app()
+    with app.app_context():
+        password_hash = hash_password("bench-password-1")
+        staff = User(email="bench-staff@example.com", display_name="bench", password_hash=password_hash,
+                     role=SiteRole.STAFF, email_verified_at=now())
+        db.session.add(staff)
+        emails = [f"voter{i}@example.com" for i in range(voters)]
+        db.session.add_all(User(email=e, display_name=f"v{i}", password_hash=password_hash,
+                                email_verified_at=now()) for i, e in enumerate(emails))
+        db.session.commit()
+        round_ = services.save_round(None, actor=staff, title="bench", description="", method="approval",
+                                     eligibility="any_user", body_id=None, budget=None, min_picks=None,
+                                     max_picks=1, seats=1, tally_rule="greedy", allow_revote=False,
+                                     live_results=False)
+        for title in "ABCDE":
+            services.add_option(round_, title=title, description="", cost=0, proposer_id=None, actor=staff)
+        services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=2), actor=staff)
+        services.open_round(round_, actor=staff)
+        option_ids = [str(o.id) for o in round_.options]
+        round_id = round_.id
+        db.engine.dispose()
+    return round_id, option_ids, emails
+
+
+if __name__ == "__main__":
+    main()
