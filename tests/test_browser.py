@@ -124,6 +124,15 @@ def test_pages_pass_axe_accessibility_checks(live_server, browser, width):
     PAGES["visitor"].append(f"/bodies/{body_id}")
     PAGES["chair@demo.hyeopchi.kr"].append(f"/bodies/{body_id}/applications")
     PAGES["staff@demo.hyeopchi.kr"].append(f"/admin/bodies/{body_id}/members")
+    with live_server["engine"].connect() as conn:
+        rounds = dict(conn.execute(sa.text("SELECT title, id FROM vote_round")).all())
+    review = next(i for t, i in rounds.items() if "1차 심사" in t)
+    town_hall = next(i for t, i in rounds.items() if t.startswith("2027 열린공론장"))
+    published = next(i for t, i in rounds.items() if t.startswith("2026 열린공론장"))
+    PAGES["visitor"] += ["/votes/", "/votes/receipt", f"/votes/{published}/results", f"/votes/{published}/projector"]
+    PAGES["chair@demo.hyeopchi.kr"] += [f"/votes/{review}", f"/votes/{town_hall}"]
+    PAGES["staff@demo.hyeopchi.kr"] += [f"/votes/{town_hall}/manage", f"/votes/{town_hall}/paper", f"/votes/{review}/manage",
+                                        "/votes/new"]
     for who, paths in PAGES.items():
         if who != "visitor":
             context.clear_cookies()

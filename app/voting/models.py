@@ -42,7 +42,7 @@ ROUND_STATUS_LABELS = {
     RoundStatus.OPEN: _l("투표 중"),
     RoundStatus.CLOSED: _l("마감"),
     RoundStatus.TALLIED: _l("집계 완료"),
-    RoundStatus.PUBLISHED: _l("결과 공개"),
+    RoundStatus.PUBLISHED: _l("결과 공개됨"),
 }
 
 EDITABLE = (RoundStatus.DRAFT, RoundStatus.SCHEDULED)

@@ -167,6 +167,7 @@ class EqualSharesKernel:
             if mask:
                 groups[mask] += w
         self.gmask = list(groups)
+        self._wbits = max(self.n, 1).bit_length()  # any weight fits in wbits bits
         self.gw = list(groups.values())
         self.pg: list[list[int]] = [[] for _ in range(m)]
         self.nq = [0] * m
@@ -269,7 +270,11 @@ class EqualSharesKernel:
         # R[ts] = D[t] // D[ts] for the current round t (scale conversion factors)
         R = [1]
 
-        spent: dict[int, tuple[int, int]] = {0: (0, 0)}
+        # spent[class] = (v, ts): the class has spent v / D[ts]; classes that have spent
+        # their whole budget b have no entry
+        spent: dict[int, tuple[int, int]] = {0: (0, 0)} if bD[0] > 0 else {}
+        wbits = self._wbits
+        wmask = (1 << wbits) - 1
         path = [self.root]
         seq: list[int] = []
         prices: list[_Price] = []
@@ -286,29 +291,36 @@ class EqualSharesKernel:
             bt = bD[t]
             items = []
             zero_w = 0
+            get = spent.get
             for c, w in classes_at(path, seq, q).items():
-                v, ts = spent[c]
+                sv = get(c)
+                if sv is None:  # spent everything (see select)
+                    zero_w += w
+                    continue
+                v, ts = sv
                 if ts != t:
                     v *= R[ts]
                     spent[c] = (v, t)
-                if v < bt:
-                    items.append((bt - v, w))
-                else:
-                    zero_w += w
-            items.sort()
+                items.append(((bt - v) << wbits) | w)
             rem = c0[q] * R[0]
             cnt = nq[q] - zero_w
             # pabutools: afford = (c - paid by the poorer) / remaining supporters; the
             # first supporter (by budget) who can pay it fixes the price.  If nobody
             # can, the supporters hold less than the cost in total: unaffordable.
-            for beta, w in items:
-                if rem <= beta * cnt:
-                    break
-                rem -= beta * w
-                cnt -= w
-            else:
-                alive.discard(q)
-                return False
+            # (items encode (budget, weight) as budget << wbits | weight, so that they
+            # sort by budget as plain integers.)
+            if zero_w or (min(items) >> wbits) * cnt < rem:
+                items.sort()
+                for it in items:
+                    beta = it >> wbits
+                    if rem <= beta * cnt:
+                        break
+                    w = it & wmask
+                    rem -= beta * w
+                    cnt -= w
+                else:
+                    alive.discard(q)
+                    return False
             xval[q] = (rem, cnt, t)  # payment level x = rem / (cnt * D[t])
             lb[q] = _Price(rem * cd[q], cnt * D[t] * cn[q], q)
             exact[q] = True
@@ -323,14 +335,22 @@ class EqualSharesKernel:
             f = cnt // g
             xt = num // g  # x * D[t+1]
             D.append(D[t] * f)
-            bD.append(bD[t] * f)
+            bt = bD[t] * f
+            bD.append(bt)
             sb = 1 << s
+            get = spent.get
             for c in classes:
-                v, tc = spent[c]
+                sv = get(c)
+                if sv is None:
+                    continue  # broke voters stay broke
+                v, tc = sv
                 if tc != t:
                     v *= R[tc]
                     spent[c] = (v, t)
-                spent[c | sb] = (v * f + xt, t + 1)
+                v = v * f + xt
+                if v < bt:
+                    spent[c | sb] = (v, t + 1)
+                # else: the new class has spent its whole budget; it gets no entry
             R[:] = [r * f for r in R]
             R.append(1)
             seq.append(s)
