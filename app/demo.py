@@ -27,6 +27,9 @@ DEMO_ACCOUNTS = [
     ("staff@demo.hyeopchi.kr", "협치지원관 데모", SiteRole.STAFF, "staff (협치지원관): runs the cycle"),
     ("chair@demo.hyeopchi.kr", "김분과 위원장", SiteRole.RESIDENT, "chair of 복지건강분과"),
     ("member@demo.hyeopchi.kr", "이위원", SiteRole.RESIDENT, "member of 복지건강분과"),
+    ("wc-chair@demo.hyeopchi.kr", "최협의회 위원장", SiteRole.RESIDENT, "chair of 분과실무협의회"),
+    ("pc-chair@demo.hyeopchi.kr", "정실무 위원장", SiteRole.RESIDENT, "chair of 협치실무위원회"),
+    ("dc-chair@demo.hyeopchi.kr", "한협치 공동의장", SiteRole.RESIDENT, "co-chair (민간) of 구 협치회의"),
     ("resident@demo.hyeopchi.kr", "박주민", SiteRole.RESIDENT, "a verified resident with no seat"),
 ]
 
@@ -107,10 +110,11 @@ def seed_demo() -> bool:
         if sub.name == "복지건강분과":
             seat(sub, accounts["member"], MemberRole.MEMBER)
     official = next(pool)
-    for i, chair in enumerate(chairs):
-        seat(working, chair, MemberRole.CHAIR if i == 1 else MemberRole.MEMBER)
+    seat(working, accounts["wc-chair"], MemberRole.CHAIR)
+    for chair in chairs:
+        seat(working, chair, MemberRole.MEMBER)
     seat(working, official, MemberRole.EX_OFFICIO)
-    committee_people = [next(pool) for _ in range(3)]
+    committee_people = [accounts["pc-chair"]] + [next(pool) for _ in range(2)]
     seat(committee, committee_people[0], MemberRole.CHAIR)
     seat(committee, committee_people[1], MemberRole.SECRETARY)
     seat(committee, committee_people[2], MemberRole.MEMBER)
@@ -119,7 +123,7 @@ def seed_demo() -> bool:
     seat(committee, official, MemberRole.EX_OFFICIO)
     seat(committee, next(pool), MemberRole.MEMBER)
     seat(committee, next(pool), MemberRole.MEMBER)
-    council_people = [next(pool) for _ in range(5)]
+    council_people = [accounts["dc-chair"]] + [next(pool) for _ in range(5)]
     seat(council, council_people[0], MemberRole.CO_CHAIR)
     for person in council_people[1:]:
         seat(council, person, MemberRole.MEMBER)
@@ -135,7 +139,9 @@ def seed_demo() -> bool:
     ))
     db.session.commit()
 
+    from app.agenda.demo import seed_agenda
     from app.voting.demo import seed_votes
 
     seed_votes(accounts)
+    seed_agenda(accounts)
     return True

@@ -63,3 +63,13 @@ def client_ip() -> str | None:
     if not has_request_context():
         return None
     return request.remote_addr
+
+
+def link(endpoint: str, **values) -> str:
+    """A site-relative URL, also outside a request (Celery tasks, CLI commands)."""
+    from flask import current_app, url_for
+
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)

@@ -34,9 +34,12 @@ def detail(body_id: int):
     body = services.get_body_or_404(body_id)
     membership = services.current_membership(body, current_user)
     my_applications = services.applications_of(current_user, body) if current_user.is_authenticated else []
+    from app.agenda.services import list_items
+
     return render_template(
         "bodies/detail.html",
         body=body,
+        agenda=list_items(body_id=body.id, per_page=10),
         memberships=body.current_memberships(),
         my_membership=membership,
         my_applications=my_applications,

@@ -28,3 +28,40 @@
     update();
   });
 })();
+
+// Proposing: show up to five similar items while the title and problem are typed.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("agenda-form");
+    if (!form) { return; }
+    var box = document.getElementById("similar-box");
+    var list = document.getElementById("similar-list");
+    var url = form.getAttribute("data-similar-url");
+    var exclude = form.getAttribute("data-exclude");
+    var title = form.querySelector("#title");
+    var problem = form.querySelector("#problem");
+    var timer = null;
+    function refresh() {
+      var q = (title.value + " " + (problem ? problem.value : "")).trim();
+      if (q.length < 2) { box.hidden = true; return; }
+      var query = url + "?q=" + encodeURIComponent(q) + (exclude ? "&exclude=" + exclude : "");
+      fetch(query, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+        list.textContent = "";
+        data.items.forEach(function (item) {
+          var li = document.createElement("li");
+          var a = document.createElement("a");
+          a.href = item.url; a.textContent = item.title;
+          var badge = document.createElement("span");
+          badge.className = "krds-badge bg-light-gray small"; badge.textContent = item.stage;
+          li.appendChild(a); li.appendChild(document.createTextNode(" ")); li.appendChild(badge);
+          list.appendChild(li);
+        });
+        box.hidden = data.items.length === 0;
+      }).catch(function () { /* suggestions are a help, never a blocker */ });
+    }
+    function schedule() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+    title.addEventListener("input", schedule);
+    if (problem) { problem.addEventListener("input", schedule); }
+  });
+})();
