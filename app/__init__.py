@@ -109,6 +109,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.bodies import bp as bodies_bp
     from app.agenda import bp as agenda_bp
+    from app.api import bp as api_bp
     from app.cycles import bp as cycles_bp
     from app.main import bp as main_bp
     from app.voting import bp as voting_bp
@@ -120,6 +121,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(voting_bp)
     app.register_blueprint(agenda_bp)
     app.register_blueprint(cycles_bp)
+    app.register_blueprint(api_bp)
 
     from app import sockets  # noqa: F401
     from app.errors import register_error_pages

@@ -1,0 +1,113 @@
+"""/api/v1/agenda-items: list, detail, create, support."""
+from __future__ import annotations
+
+from flask import abort, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from app.agenda import services
+from app.agenda.models import AgendaItem
+from app.api import bp
+from app.api.openapi import OPENAPI
+from app.cycles import services as cycle_services
+from app.errors import ServiceError
+from app.extensions import limiter
+from app.permissions import can
+
+LIMITS = {"title": 120, "problem": 5000, "solution": 5000, "effect": 5000}
+
+
+def _summary(item: AgendaItem) -> dict:
+    return {"id": item.id, "title": item.title, "field": item.field, "dong": item.dong, "stage": item.stage,
+            "stage_label": str(item.stage_obj.label), "support_count": item.support_count,
+            "body": item.body.name if item.body else None, "cycle": item.cycle.year,
+            "submitted_at": item.submitted_at.isoformat() + "Z" if item.submitted_at else None,
+            "url": url_for("agenda.detail", item_id=item.id, _external=False)}
+
+
+def _detail(item: AgendaItem) -> dict:
+    data = _summary(item)
+    data.update(problem=item.problem, solution=item.solution, effect=item.effect, cost=item.cost,
+                proposer=item.proposer.public_name, department=item.department, answer_status=item.answer_status,
+                answer_text=item.answer_text,
+                timeline=[{"to_stage": m.to_stage, "decision_type": m.decision_type, "reason": m.reason,
+                           "body": m.body.name if m.body else None,
+                           "actor": m.actor.public_name if m.actor else None,
+                           "at": m.created_at.isoformat() + "Z"} for m in item.moves])
+    return data
+
+
+def _require_login():
+    if not current_user.is_authenticated:
+        abort(401)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)
+
+
+@bp.get("/csrf-token")
+def csrf_token():
+    """A token for the X-CSRFToken header of POST requests made with the session cookie."""
+    return jsonify(csrf_token=generate_csrf())
+
+
+@bp.get("/agenda-items")
+def list_items():
+    args = request.args
+    sort = args.get("sort") if args.get("sort") in services.SORTS else "newest"
+    page = services.list_items(stage=args.get("stage") or None, field=args.get("field") or None,
+                               dong=args.get("dong") or None, body_id=args.get("body", type=int),
+                               cycle_id=args.get("cycle", type=int), q=(args.get("q") or "").strip() or None,
+                               sort=sort, page=args.get("page", 1, type=int) or 1,
+                               per_page=min(max(args.get("per_page", 20, type=int) or 20, 1), 100))
+    return jsonify(items=[_summary(i) for i in page.items], page=page.page, pages=page.pages, total=page.total)
+
+
+@bp.get("/agenda-items/<int:item_id>")
+def get_item(item_id: int):
+    item = services.get_item_or_404(item_id)
+    if not can("agenda.view", item):
+        abort(404)
+    return jsonify(_detail(item))
+
+
+@bp.post("/agenda-items")
+@limiter.limit("20 per hour")
+def create_item():
+    _require_login()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ServiceError(_("JSON 객체를 보내 주세요."))
+    for name in ("title", "field", "problem", "solution"):
+        if not str(data.get(name) or "").strip():
+            raise ServiceError(_("%(field)s: 필수 입력 항목입니다.", field=name), name)
+    for name, limit in LIMITS.items():
+        if len(str(data.get(name) or "")) > limit:
+            raise ServiceError(_("%(field)s: %(n)d자까지 적을 수 있습니다.", field=name, n=limit), name)
+    cost = data.get("cost")
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int)):
+        raise ServiceError(_("예상 비용은 0원 이상의 정수(원 단위)로 적어 주세요."), "cost")
+    cycle = cycle_services.current_cycle()
+    if cycle is None or not can("agenda.propose", cycle):
+        raise ServiceError(_("지금은 의제 제안 기간이 아닙니다.") if current_user.is_verified
+                           else _("이메일 주소를 확인한 뒤 의제를 제안할 수 있습니다."))
+    item = services.save_draft(
+        None, user=current_user, cycle=cycle, title=str(data["title"]), field=str(data["field"]),
+        dong=data.get("dong") or None, problem=str(data["problem"]), solution=str(data["solution"]),
+        effect=str(data.get("effect") or ""), cost=cost, client_token=data.get("client_token") or None,
+        submit=data.get("submit", True) is not False)
+    return jsonify(_detail(item)), 201
+
+
+@bp.post("/agenda-items/<int:item_id>/support")
+@limiter.limit("60 per minute")
+def support_item(item_id: int):
+    _require_login()
+    item = services.get_item_or_404(item_id)
+    if not can("agenda.view", item):
+        abort(404)
+    services.support(item, current_user)
+    return jsonify(id=item.id, support_count=item.support_count, stage=item.stage, supported=True)
