@@ -65,6 +65,7 @@ def load_config(instance_path: str) -> dict:
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
                 "refresh-vote-rounds": {"task": "app.voting.refresh_rounds", "schedule": 60.0},
+                "notification-digests": {"task": "app.notifications.send_digests", "schedule": 86400.0},
             },
         },
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,

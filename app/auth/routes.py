@@ -213,3 +213,19 @@ def notifications():
         mark_all_read(current_user)
         return redirect(url_for("auth.notifications"))
     return render_template("auth/notifications.html", notes=recent_notifications(current_user), form=form)
+
+
+@bp.route("/me/notifications/settings", methods=["GET", "POST"])
+@login_required
+def notification_settings():
+    from app.notifications import MODES, email_mode, set_email_mode
+
+    if request.method == "POST" and EmptyForm().validate_on_submit():
+        try:
+            set_email_mode(current_user, request.form.get("mode", ""))
+        except ServiceError as error:
+            flash(error.message, "danger")
+            return render_template("auth/notification_settings.html", mode=None, modes=MODES), 422
+        flash(_("알림 설정을 저장했습니다."), "success")
+        return redirect(url_for("auth.notification_settings"))
+    return render_template("auth/notification_settings.html", mode=email_mode(current_user), modes=MODES)

@@ -243,3 +243,33 @@ def test_admin_cannot_remove_their_own_admin_role(client, db, auth, make):
     assert "스스로 해제할 수 없습니다" in text(response)
     db.session.refresh(admin)
     assert admin.role is SiteRole.ADMIN
+
+
+def test_notification_email_can_be_immediate_a_daily_digest_or_off(client, db, auth, make):
+    from app.notifications import notify, send_digests
+
+    user = make.user(email="digest@example.com")
+    auth.login(user)
+    assert 'value="immediate" id="mode-immediate" checked' in text(client.get("/account/me/notifications/settings"))
+    notify(user, "첫 소식", "/agenda/", email_subject="소식")
+    db.session.commit()
+    assert len(outbox_for("digest@example.com")) == 1  # immediately
+
+    client.post("/account/me/notifications/settings", data={"mode": "digest"})
+    notify(user, "둘째 소식", "/agenda/", email_subject="소식")
+    notify(user, "셋째 소식", None, email_subject="소식")
+    db.session.commit()
+    assert len(outbox_for("digest@example.com")) == 1  # nothing more until the digest
+    assert send_digests.apply().get() == 1
+    digest = outbox_for("digest@example.com")[-1]
+    assert "오늘의 알림 2건" in digest.subject and "둘째 소식" in digest.body and "셋째 소식" in digest.body
+    assert send_digests.apply().get() == 0  # sent once
+
+    client.post("/account/me/notifications/settings", data={"mode": "off"})
+    notify(user, "넷째 소식", None, email_subject="소식")
+    db.session.commit()
+    send_digests.apply()
+    assert len(outbox_for("digest@example.com")) == 2
+    assert "넷째 소식" in text(client.get("/account/me/notifications"))  # still in the app
+    bad = client.post("/account/me/notifications/settings", data={"mode": "loud"})
+    assert bad.status_code == 422
