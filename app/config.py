@@ -62,6 +62,7 @@ def load_config(instance_path: str) -> dict:
             "task_always_eager": broker is None,
             "task_eager_propagates": True,
             "task_ignore_result": True,
+            "task_default_queue": os.environ.get("CELERY_QUEUE", "celery"),
             "broker_connection_retry_on_startup": True,
             "beat_schedule": {
                 "refresh-vote-rounds": {"task": "app.voting.refresh_rounds", "schedule": 60.0},

@@ -33,13 +33,23 @@ def _free_port() -> int:
 def live_server(tmp_path_factory):
     database = Database(tmp_path_factory.mktemp("e2e"), "e2e")
     env = {**os.environ, "DATABASE_URL": database.url, "SECRET_KEY": "e2e-secret", "FLASK_APP": "app:create_app",
-           "PORT": str(_free_port()), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING"}
+           "PORT": str(_free_port()), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING",
+           # Journeys log many people in from one address; the limits have tests of their own.
+           "LOGIN_RATE_LIMIT": "1000 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
     env["SITE_URL"] = f"http://127.0.0.1:{env['PORT']}"
     flask = [sys.executable, "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(flask + ["seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     # The log goes to a file: a pipe nobody reads fills up and freezes the server.
     log = open(tmp_path_factory.mktemp("e2e-log") / "server.log", "w+")
+    worker = None
+    if env.get("REDIS_URL"):
+        # The production topology: tasks go through Redis to a worker of their own (own queue).
+        env["CELERY_QUEUE"] = f"e2e-{os.getpid()}-{env['PORT']}"
+        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "app.celery_app", "worker", "--pool=solo",
+                                   "-Q", env["CELERY_QUEUE"], "--loglevel=WARNING", "--without-heartbeat",
+                                   "--without-gossip", "--without-mingle"], cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, text=True)
     server = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log,
                               stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 30
@@ -54,6 +64,9 @@ def live_server(tmp_path_factory):
     yield {"url": env["SITE_URL"], "engine": engine}
     server.terminate()
     server.wait(timeout=10)
+    if worker is not None:
+        worker.terminate()
+        worker.wait(timeout=20)
     log.close()
     engine.dispose()
     database.drop()

@@ -434,7 +434,7 @@ def request_tally(round_: VoteRound, *, actor: User) -> None:
     refresh_status(round_)
     if round_.status not in (RoundStatus.CLOSED, RoundStatus.TALLIED):
         raise ServiceError(_("마감된 투표만 집계할 수 있습니다."))
-    round_.tally_progress = 0
+    round_.tally_progress = 1  # queued; the task moves it to 10 (counting) and 100 (done)
     audit.record("vote.tally_request", round_, actor=actor)
     defer(tally_round_task, round_.id)
     db.session.commit()

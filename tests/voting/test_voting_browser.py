@@ -25,6 +25,8 @@ def _score_everything(page, value: str) -> None:
 def _finish(page, base: str, round_id: int) -> None:
     page.goto(f"{base}/votes/{round_id}/manage")
     for button in ("투표 마감", "집계하기", "결과 공개"):
+        # Counting may run on a separate worker (Redis in CI): the page refreshes until it is done.
+        page.get_by_role("button", name=button).wait_for(timeout=60_000)
         page.get_by_role("button", name=button).click()
         assert page.locator(".flash-success").count() == 1, page.inner_text("main")
 
