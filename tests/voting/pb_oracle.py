@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 #: folder of the real elections (pabulib .pb files); overridable for other checkouts
@@ -106,6 +107,38 @@ def pabutools_mes_greedy(instance, profile, mes_outcome: list[str] | None = None
         initial_budget_allocation=[by_name[n] for n in mes_outcome],
     )
     return [p.name for p in out]
+
+
+@contextmanager
+def bounded_mes_memo():
+    """Stop pabutools' MES from hoarding memory during long ``add1`` searches.
+
+    ``MESVoter.budget_over_sat_project`` memoises ``budget / satisfaction`` per
+    ``(project, budget)`` and never forgets; ``add1`` gives every voter a new budget at
+    each of its iterations, so the memo grows without bound (Budapest 2023, ~74,800
+    iterations: more than 23 GB).  Inside this context the memo only keeps the entries
+    of the voter's current budget.  It is a pure cache: every value computed, hence
+    every outcome, is unchanged."""
+    from pabutools.fractions import frac
+    from pabutools.rules.mes import mes_rule
+
+    original = mes_rule.MESVoter.budget_over_sat_project
+
+    def budget_over_sat_project(self, proj):
+        memo = self.budget_over_sat_map
+        if getattr(self, "_memo_budget", None) != self.budget:
+            memo.clear()
+            self._memo_budget = self.budget
+        res = memo.get(proj)
+        if res is None:
+            res = memo[proj] = frac(self.budget, self.sat.sat_project(proj))
+        return res
+
+    mes_rule.MESVoter.budget_over_sat_project = budget_over_sat_project
+    try:
+        yield
+    finally:
+        mes_rule.MESVoter.budget_over_sat_project = original
 
 
 def pabutools_outcomes(instance, profile, rules=RULE_NAMES) -> dict[str, list[str]]:

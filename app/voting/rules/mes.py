@@ -24,51 +24,77 @@ sat_class=Cost_Sat, voter_budget_increment=1)`` computes, and pabulib calls
   is exhaustive, i.e. no unselected *candidate* still fits in ``B - cost(O_k)``
   (answer ``O_k``).  No greedy fill afterwards (see :mod:`.rules` for ``mes-greedy``).
 
-Everything is exact (``int`` and ``fractions.Fraction``).
+Everything is exact (``int`` and ``fractions.Fraction``); no float is ever used.
 
 How we avoid stepping ``k`` one unit at a time
 ---------------------------------------------
-pabutools re-runs MES for every ``k``; on real files that is hundreds to thousands of
-runs.  The outcome ``O(b)`` is piecewise constant in ``b``, and we certify whole ranges of
-``k`` at once with a monotonicity argument:
+pabutools re-runs MES for every ``k``: hundreds to tens of thousands of runs on real
+files (Hungary_Veszprem_2025: 72,726).  ``O(b)`` is piecewise constant in ``b``; we run MES
+exactly only at some grid points and *certify* whole ranges of ``k`` in between.
 
-Fix a selection sequence ``S = (s_1, ..., s_T)`` and run MES *forced* along ``S`` with
-initial budget ``b``.  Then
+Monotonicity.  Fix a selection sequence ``S = (s_1, ..., s_T)`` and run MES *forced*
+along ``S`` with initial budget ``b`` (every ``s_t`` affordable).  Then
 
-(M1) every voter's remaining budget, after every round, is non-decreasing in ``b``:
-     a supporter of ``s_t`` keeps ``max(0, budget - x_{s_t})``, and ``x_{s_t}`` (the
-     solution of ``sum min(budget_i, x) = c``) is non-increasing when the budgets grow;
-     non-supporters keep their budget.  Induction over rounds.
-(M2) hence, in every round, ``rho_q(b)`` is non-increasing in ``b`` for every project
-     (``+inf`` while unaffordable), and "q is affordable" is monotone: once true, true.
+(M1) after every round, every voter's budget is non-decreasing in ``b``: a supporter of
+     ``s_t`` keeps ``max(0, budget - x_{s_t})``, and ``x_{s_t}`` (the solution of
+     ``sum min(budget_i, x) = c``) does not increase when budgets grow; others keep theirs.
+(M2) so in every round every price ``rho_q(b)`` is non-increasing in ``b`` (``+inf`` while
+     unaffordable) and "affordable" is monotone.  The same holds in any state reached
+     by selecting any fixed set of projects in any fixed order.
 
-Now let ``S`` be the actual MES outcome at ``b0``, with ``r_t = rho_{s_t}(b0)``.  Take
-``b1 > b0`` and run the sequence forced at ``b1``.  If in every round ``t`` every other
-remaining project ``q`` satisfies ``(r_t, s_t) < (rho_q(b1), q)`` (compared as (price,
-id) pairs, i.e. strictly cheaper, or equal price and smaller id), and after the last
-round no project is affordable at ``b1``, then MES selects exactly ``S`` for every
-``b`` in ``[b0, b1]``: by induction on ``t`` the rounds before ``t`` agree, so (M2)
-applies, giving ``rho_{s_t}(b) <= r_t`` and ``rho_q(b) >= rho_q(b1)`` -- ``s_t`` still
-wins (an exact tie at some ``b`` is won by ``s_t`` on the id); at the end nothing is
-affordable at ``b1``, so (M2) nothing is affordable at any ``b <= b1``.
+Independence.  Call two projects *dependent* if some ballot approves both.  Selecting
+``p`` changes only the budgets of ``p``'s supporters, hence only the prices of projects
+dependent on ``p``.  So swapping two adjacent independent selections changes nothing:
+all orders of ``S`` that keep every dependent pair in ``S``'s order ("linearizations")
+give the same payments and end with the same budgets and the same selected set.
 
-This certificate is monotone in ``b1`` (if it holds for ``b1`` it holds for every
-smaller ``b1``), so from the current grid point ``k`` we gallop (``k+1, k+2, k+4, ...``)
-and then binary search for the largest certified ``K``.  All grid points in ``[k, K]``
-share the outcome of ``k`` -- which was feasible and not exhaustive, otherwise we would
-have stopped -- so pabutools would step over all of them; we jump to ``K+1`` and run MES
-exactly there.  Where rhos are flat in ``b`` (nobody is budget-constrained, the common
-case) the certificate is exact and ``K+1`` is precisely the next point where a project
-becomes affordable or the winner of a round changes.  The outcome returned is therefore
-identical to unit stepping, while the number of MES runs is about
-``(number of distinct outcomes met) x 2 log2(segment length)``.
+Certificate.  Let ``S`` be the exact outcome at ``b0`` with prices ``r_t = rho_{s_t}``,
+and ``b1 > b0``.  Run ``S`` forced at ``b1``.  In round ``t``, call a later element
+``s_j`` (``j > t``) *free* if every element of ``S`` that is dependent on ``s_j`` and
+precedes it in ``S`` precedes ``s_t`` too.  If in every round ``t`` every remaining
+project ``q != s_t`` that is not free satisfies ``(r_t, s_t) < (rho_q(b1), q)``
+(price first, then id: the tie-breaking order), and after the last round no project is
+affordable at ``b1``, then for every ``b`` in ``[b0, b1]`` MES selects a linearization
+of ``S``: the same set with the same budgets.  Proof: let ``Y`` be the set selected so
+far by the run at ``b``, closed under dependent predecessors in ``S`` (true at the
+start), and ``s_m`` the first element of ``S`` not in ``Y``.  ``s_m``'s supporters have
+exactly the budgets they have at position ``m`` of ``S`` (no element of ``Y`` depends on
+``s_m`` except its predecessors), so ``rho_{s_m} <= r_m`` by (M2).  A project ``q`` whose
+selection would break the closure of ``Y`` (``q`` outside ``S``, or with a dependent
+predecessor not in ``Y``, necessarily at a position ``>= m``) is not free in round ``m``,
+and since ``Y`` contains ``s_1..s_{m-1}``, ``rho_q(Y, b) >= rho_q(Y, b1) >=
+rho_q(s_1..s_{m-1}, b1) > (r_m, s_m)``: ``q`` loses to ``s_m``.  The run cannot stop
+before ``Y = S`` (``s_m`` is affordable) nor go on after (nothing is affordable at
+``b1``, hence by (M2) at ``b``).  Feasibility and exhaustiveness depend only on the set,
+so every grid point in ``[b0, b1]`` has the state of ``b0``: not a stopping point.
 
-Speed inside a run: identical ballots are collapsed; voters who approve the same set of
-already-selected projects always have the same budget, so each project only needs the
-multiset of budgets of its supporters' "classes".  The class structure depends only on
-the prefix of the selection sequence, not on ``b``, so it is cached in a trie shared by
-all the runs of one ``add1`` search; a run at a new ``b`` only recomputes a handful of
-class budgets and the prices lazily (in order of a valid lower bound, as pabutools does).
+The certificate is monotone in ``b1``, so from a grid point ``k`` we gallop (``k+2,
+k+4, k+8, ...``) and binary search for the largest certified ``K``, then run MES exactly
+at ``K+1``.  Where nobody is budget-constrained prices do not move with ``b`` and ``K+1``
+is exactly the next point where something becomes affordable.  A certificate costs about
+one MES run, so it is tried at ``k = 0`` and then only after the outcome has stayed the
+same for ``need`` consecutive grid points, ``need`` doubling (up to 32) after each
+useless attempt: on elections whose outcome changes at almost every step (large
+city-wide ones) we simply step, with fast runs.  The answer is always an exactly computed
+outcome -- if the stop is "overspent at ``k``" and ``k-1`` was only certified, MES is
+re-run at ``k-1`` -- so the result, order included, is the one unit stepping gives.
+
+Speed of one run
+----------------
+* Identical ballots are collapsed and restricted to the candidates, which are indexed in
+  id order (so comparing indices compares ids).
+* A voter who pays for ``s`` pays ``x_s`` or everything she has, so her budget is
+  ``max(0, b - sum of x_s over the selected projects she approves)``: voters approving
+  the same selected *set* form a class with one budget.  The classes -- per project,
+  ``{approved selected set: number of supporters}`` -- depend on the selected set only,
+  not on ``b`` or the order, so they are cached per selected set (bit mask) and shared
+  by all runs; a node's table is derived lazily from the nearest cached ancestor by
+  moving only the ballots that approve both projects.
+* Amounts are integers: in round ``t`` everything is a multiple of ``1 / D[t]``;
+  selecting a project whose payment level needs a new denominator ``f`` multiplies the
+  scale (``D[t+1] = D[t] * f``); stored values are rescaled when read.  Prices are
+  compared by cross-multiplication; candidates wait in a heap keyed by a lower bound of
+  their price (their last exact price), and are re-priced lazily, as pabutools does.
 """
 from __future__ import annotations
 
@@ -259,10 +285,9 @@ class EqualSharesKernel:
         of ``1 / D[t]``; selecting a project whose payment level has denominator ``f``
         (relative to ``D[t]``) sets ``D[t+1] = D[t] * f``.  A class stores how much it
         has spent together with the round whose scale that value uses, and is rescaled
-        when read (``ratio``)."""
+        (``R``) when read in a later round."""
         if len(self._nodes) > self.MAX_NODES:
             self._reset_cache()
-        cost = self.cost
         nq = self.nq
         D = [lcm(b.denominator, self._cost_den)]
         bD = [b.numerator * (D[0] // b.denominator)]
@@ -291,17 +316,17 @@ class EqualSharesKernel:
             bt = bD[t]
             items = []
             zero_w = 0
-            get = spent.get
-            for c, w in classes_at(path, seq, q).items():
-                sv = get(c)
+            d = classes_at(path, seq, q)
+            append = items.append
+            for c, sv, w in zip(d, map(spent.get, d), d.values()):
                 if sv is None:  # spent everything (see select)
                     zero_w += w
-                    continue
-                v, ts = sv
-                if ts != t:
-                    v *= R[ts]
+                elif sv[1] == t:
+                    append(((bt - sv[0]) << wbits) | w)
+                else:
+                    v = sv[0] * R[sv[1]]
                     spent[c] = (v, t)
-                items.append(((bt - v) << wbits) | w)
+                    append(((bt - v) << wbits) | w)
             rem = c0[q] * R[0]
             cnt = nq[q] - zero_w
             # pabutools: afford = (c - paid by the poorer) / remaining supporters; the

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-from fractions import Fraction
 
 from .election import POINT_TYPES, Election, Number, as_exact
 
