@@ -70,3 +70,14 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         return _page(500, _("일시적인 오류입니다"), _("잠시 후 다시 시도해 주세요. 문제가 계속되면 관리자에게 알려 주세요."))
+
+
+def show_on_form(form, error: ServiceError) -> None:
+    """Put a service's message next to the field it names, or in a flash message when it names none."""
+    from flask import flash
+
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [error.message]
+    else:
+        flash(error.message, "danger")

@@ -15,17 +15,11 @@ from app.auth.forms import EmptyForm
 from app.cycles import services as cycle_services
 from app.cycles.phases import PHASES
 from app.district import dongs
-from app.errors import ServiceError
+from app.errors import ServiceError, show_on_form
 from app.extensions import db, limiter
 from app.permissions import can, require
 
 
-def _field_error(form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 def _item(item_id: int):
@@ -104,7 +98,7 @@ def _save(form, item, cycle):
             if form.attachment.data:
                 services.add_attachment(saved, form.attachment.data, user=current_user)
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
             status = 422 if error.status == 400 else error.status
         else:
             flash(_("의제를 제안했습니다. 공감이 모이면 분과로 넘어갑니다.") if saved.stage == "proposed"

@@ -15,7 +15,7 @@ from app.auth.forms import (
     ResetRequestForm, SignUpForm,
 )
 from app.auth.models import Residency
-from app.errors import ServiceError
+from app.errors import ServiceError, show_on_form
 from app.extensions import limiter
 from app.notifications import mark_all_read, recent_notifications
 
@@ -27,12 +27,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-def _form_error(form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 def _login_limit() -> str:
@@ -56,7 +50,7 @@ def signup():
                 consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            show_on_form(form, error)
         else:
             # The same page whether the address was new or taken (no account enumeration).
             return redirect(url_for("auth.signup_done"))
@@ -135,7 +129,7 @@ def reset_password(token: str):
             services.reset_password(token, form.password.data)
         except ServiceError as error:
             if error.field:
-                _form_error(form, error)
+                show_on_form(form, error)
             else:
                 return render_template("error.html", status=400, title=_("비밀번호 재설정 실패"),
                                        message=error.message), 400
@@ -171,7 +165,7 @@ def change_password():
         try:
             services.change_password(current_user, form.current_password.data, form.password.data)
         except ServiceError as error:
-            _form_error(form, error)
+            show_on_form(form, error)
         else:
             login_user(current_user._get_current_object())  # keep this session under the new token
             flash(_("비밀번호를 바꾸었습니다. 다른 기기에서는 로그아웃되었습니다."), "success")
@@ -196,7 +190,7 @@ def delete_account():
         try:
             services.delete_account(current_user, form.password.data)
         except ServiceError as error:
-            _form_error(form, error)
+            show_on_form(form, error)
         else:
             logout_user()
             session.clear()

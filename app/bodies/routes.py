@@ -11,17 +11,11 @@ from app.auth.models import User
 from app.bodies import bp, services
 from app.bodies.forms import ApplicationForm, BodyForm, DecisionForm, MembershipEditForm, MembershipForm
 from app.bodies.models import Body, BodyKind, MemberRole, Membership, MembershipApplication
-from app.errors import ServiceError
+from app.errors import ServiceError, show_on_form
 from app.extensions import db, limiter
 from app.permissions import can, require
 
 
-def _field_error(form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 @bp.route("/bodies/")
@@ -58,7 +52,7 @@ def apply(body_id: int):
         try:
             services.apply_to_join(body, current_user, form.statement.data, form.pretraining_confirmed.data)
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("참여 신청을 접수했습니다. 결과는 알림과 이메일로 알려 드립니다."), "success")
             return redirect(url_for("bodies.detail", body_id=body.id))
@@ -150,7 +144,7 @@ def admin_edit(body_id: int | None = None):
                 accepts_applications=form.accepts_applications.data, actor=current_user,
             )
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("기구 정보를 저장했습니다."), "success")
             return redirect(url_for("bodies.admin_members", body_id=saved.id))
@@ -173,7 +167,7 @@ def admin_members(body_id: int):
                 services.add_membership(body, user, MemberRole(form.role.data), form.start_date.data,
                                         form.end_date.data, actor=current_user)
             except ServiceError as error:
-                _field_error(form, error)
+                show_on_form(form, error)
             else:
                 flash(_("위원을 등록했습니다."), "success")
                 return redirect(url_for("bodies.admin_members", body_id=body.id))

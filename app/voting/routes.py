@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.bodies.models import Body
-from app.errors import ServiceError
+from app.errors import ServiceError, show_on_form
 from app.extensions import db, limiter
 from app.permissions import can, require
 from app.voting import bp, services
@@ -31,12 +31,6 @@ def _round_for(round_id: int, permission: str = "vote.view"):
     return services.refresh_status(round_)
 
 
-def _field_error(form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [error.message]
-    else:
-        flash(error.message, "danger")
 
 
 @bp.app_template_global()
@@ -195,7 +189,7 @@ def new():
         try:
             round_ = services.save_round(None, actor=current_user, **_round_kwargs(form))
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
         else:
             flash(_("투표를 만들었습니다. 선택지를 등록하세요."), "success")
             return redirect(url_for("voting.manage", round_id=round_.id))
@@ -215,7 +209,7 @@ def manage(round_id: int):
         try:
             services.save_round(round_, actor=current_user, **_round_kwargs(form))
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
             status = error.status if error.status != 400 else 422
         else:
             flash(_("설정을 저장했습니다."), "success")
@@ -252,7 +246,7 @@ def add_option(round_id: int):
             services.add_option(round_, title=form.title.data, description=form.description.data,
                                 cost=form.cost.data, proposer_id=form.proposer_id.data, actor=current_user)
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
             return _manage_page(round_, option_form=form, status=error.status if error.status != 400 else 422)
         flash(_("선택지를 추가했습니다."), "success")
         return redirect(url_for("voting.manage", round_id=round_.id) + "#options")
@@ -280,7 +274,7 @@ def add_criterion(round_id: int):
         try:
             services.add_criterion(round_, name=form.name.data, weight=form.weight.data, actor=current_user)
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
             return _manage_page(round_, criterion_form=form, status=422)
         return redirect(url_for("voting.manage", round_id=round_.id) + "#criteria")
     return _manage_page(round_, criterion_form=form, status=422)
@@ -301,7 +295,7 @@ def add_recusal(round_id: int):
             try:
                 services.add_recusal(round_, option, user, form.reason.data, actor=current_user)
             except ServiceError as error:
-                _field_error(form, error)
+                show_on_form(form, error)
             else:
                 flash(_("회피를 등록했습니다."), "success")
                 return redirect(url_for("voting.manage", round_id=round_.id) + "#criteria")
@@ -317,7 +311,7 @@ def schedule(round_id: int):
         try:
             services.schedule(round_, form.opens_at.data - KST, form.closes_at.data - KST, actor=current_user)
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
             return _manage_page(round_, schedule_form=form, status=error.status if error.status != 400 else 422)
         flash(_("투표 일정을 정했습니다."), "success")
         return redirect(url_for("voting.manage", round_id=round_.id))
@@ -352,7 +346,7 @@ def paper(round_id: int):
             services.enter_paper_ballot(round_, form.ballot_number.data, request.form, form.voter_user_id.data,
                                         actor=current_user)
         except ServiceError as error:
-            _field_error(form, error)
+            show_on_form(form, error)
             status = error.status if error.status != 400 else 422
         else:
             flash(_("투표용지 %(n)s번을 입력했습니다. 다른 직원이 확인하면 집계에 들어갑니다.", n=form.ballot_number.data),
