@@ -67,6 +67,7 @@ def load_config(instance_path: str) -> dict:
             "beat_schedule": {
                 "refresh-vote-rounds": {"task": "app.voting.refresh_rounds", "schedule": 60.0},
                 "notification-digests": {"task": "app.notifications.send_digests", "schedule": 86400.0},
+                "close-unsupported-agenda": {"task": "app.agenda.close_unsupported", "schedule": 86400.0},
             },
         },
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from celery import shared_task
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -446,3 +447,9 @@ def answer(item: AgendaItem, *, actor: User, department: str, status: str | None
     except StaleDataError:
         db.session.rollback()
         raise Conflict(_("다른 사람이 먼저 이 의제를 바꾸었습니다. 새로 고친 뒤 다시 시도해 주세요."))
+
+
+@shared_task(name="app.agenda.close_unsupported")
+def close_unsupported_task() -> int:
+    """Daily (Celery beat): close items in every cycle whose support window has ended below the threshold."""
+    return sum(close_unsupported(cycle) for cycle in db.session.scalars(select(PlanCycle)))

@@ -122,7 +122,7 @@ def test_items_that_miss_the_threshold_close_with_a_notice(db, make, world, app,
     proposer = make.user()
     item = world.propose(app.test_client(), proposer)
     clock.set(now() + timedelta(days=31))
-    assert services.close_unsupported(world.cycle) == 1
+    assert services.close_unsupported_task.apply().get() == 1  # the daily beat task
     db.session.refresh(item)
     assert item.stage == "closed"
     assert any("종료" in n.message for n in db.session.scalars(
