@@ -453,3 +453,14 @@ def answer(item: AgendaItem, *, actor: User, department: str, status: str | None
 def close_unsupported_task() -> int:
     """Daily (Celery beat): close items in every cycle whose support window has ended below the threshold."""
     return sum(close_unsupported(cycle) for cycle in db.session.scalars(select(PlanCycle)))
+
+
+def advance_after_vote(item: AgendaItem, *, actor: User | None, vote_round_id: int) -> bool:
+    """Move an item one level up because a published vote selected it (no commit; the caller commits)."""
+    if item.stage not in CLIMB[1:-1]:
+        return False  # not at a body (still gathering support, or already decided)
+    to_stage = CLIMB[CLIMB.index(item.stage) + 1]
+    _record_move(item, to_stage, actor=actor, decision_type="vote_result",
+                 reason=_("투표에서 선정되었습니다."), vote_round_id=vote_round_id)
+    audit.record("agenda.move", item, actor=actor, to=to_stage, decision="vote_result", vote_round=vote_round_id)
+    return True

@@ -40,6 +40,8 @@ class OptionForm(FlaskForm):
     cost = IntegerField(_l("사업비(원)"), default=0,
                         validators=[InputRequired(_l("사업비를 원 단위 정수로 적어 주세요.")),
                                     NumberRange(min=0, message=_whole)])
+    agenda_item_id = IntegerField(_l("의제 번호"), validators=[Optional()],
+                                  description=_l("이 사업이 나온 의제. 결과를 공개하면 선정된 의제가 다음 단계로 올라갑니다."))
     proposer_id = IntegerField(_l("제안자 회원 번호"), validators=[Optional()],
                                description=_l("제안자는 심사 투표에서 이 사업의 채점을 자동으로 회피합니다."))
 

@@ -113,6 +113,7 @@ class VoteOption(db.Model):
     cost: Mapped[int] = mapped_column(default=0)
     proposer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     external_id: Mapped[str | None] = mapped_column(String(64))  # pabulib project_id
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))  # the 의제 behind a project
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     round: Mapped[VoteRound] = relationship(back_populates="options")

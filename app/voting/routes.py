@@ -244,7 +244,8 @@ def add_option(round_id: int):
     if form.validate_on_submit():
         try:
             services.add_option(round_, title=form.title.data, description=form.description.data,
-                                cost=form.cost.data, proposer_id=form.proposer_id.data, actor=current_user)
+                                cost=form.cost.data, proposer_id=form.proposer_id.data, actor=current_user,
+                                agenda_item_id=form.agenda_item_id.data)
         except ServiceError as error:
             show_on_form(form, error)
             return _manage_page(round_, option_form=form, status=error.status if error.status != 400 else 422)

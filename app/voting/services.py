@@ -140,15 +140,21 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
 
 
 def add_option(round_: VoteRound, *, title: str, description: str, cost: int, proposer_id: int | None,
-               actor: User) -> VoteOption:
-    """Add a choice (a project with its cost in won)."""
+               actor: User, agenda_item_id: int | None = None) -> VoteOption:
+    """Add a choice (a project with its cost in won), optionally the agenda item it comes from."""
     _require_editable(round_)
+    if agenda_item_id:
+        from app.agenda.models import AgendaItem
+
+        if db.session.get(AgendaItem, agenda_item_id) is None:
+            raise ServiceError(_("그 번호의 의제가 없습니다."), "agenda_item_id")
     if cost is None or cost < 0:
         raise ServiceError(_("사업비는 0원 이상의 정수로 적어 주세요."), "cost")
     if proposer_id and db.session.get(User, proposer_id) is None:
         raise ServiceError(_("그 번호의 회원이 없습니다."), "proposer_id")
     option = VoteOption(round=round_, title=title.strip(), description=description or "", cost=cost,
-                        proposer_id=proposer_id or None, position=len(round_.options))
+                        proposer_id=proposer_id or None, position=len(round_.options),
+                        agenda_item_id=agenda_item_id or None)
     db.session.add(option)
     db.session.flush()
     audit.record("vote.option_add", round_, actor=actor, option_id=option.id, title=option.title, cost=cost)
@@ -479,10 +485,21 @@ def tally_round_task(round_id: int) -> None:
 
 
 def publish(round_: VoteRound, *, actor: User) -> None:
-    """Make the tallied result public."""
+    """Make the tallied result public; the agenda items behind selected projects move up a level."""
     if round_.status is not RoundStatus.TALLIED:
         raise ServiceError(_("집계가 끝난 투표만 결과를 공개할 수 있습니다."))
-    _transition(round_, RoundStatus.PUBLISHED, actor, "vote.publish")
+    from app.agenda.models import AgendaItem
+    from app.agenda.services import advance_after_vote
+
+    result = latest_result(round_)
+    selected = set((result.result or {}).get("selected") or []) if result else set()
+    moved = []
+    for option in round_.options:
+        if option.agenda_item_id and str(option.id) in selected:
+            item = db.session.get(AgendaItem, option.agenda_item_id)
+            if item is not None and advance_after_vote(item, actor=actor, vote_round_id=round_.id):
+                moved.append(item.id)
+    _transition(round_, RoundStatus.PUBLISHED, actor, "vote.publish", agenda_items_moved=moved)
 
 
 @shared_task(name="app.voting.refresh_rounds")

@@ -295,3 +295,35 @@ def test_cycle_phases_cannot_overlap(client, db, auth, make, world):
         "discovery-start": "2029-01-01", "discovery-end": "2029-03-31",
         "concretization-start": "2029-03-15", "concretization-end": "2029-05-31"})
     assert response.status_code == 422 and "기간이 겹칩니다" in text(response)
+
+
+def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db, auth, make, world, app):
+    from app.voting import services as voting
+
+    chosen = world.propose(app.test_client(), make.user(), title="선정될 의제")
+    passed_over = world.propose(app.test_client(), make.user(), title="떨어질 의제", problem="다른 문제입니다.")
+    for item in (chosen, passed_over):
+        _forward(db, item, world, make)
+    staff = make.staff()
+    round_ = voting.save_round(None, actor=staff, title="분과 사업 선정", description="", method="approval",
+                               eligibility="any_user", body_id=world.sub.id, budget=None, min_picks=None,
+                               max_picks=1, seats=1, tally_rule="greedy", allow_revote=False, live_results=False)
+    a = voting.add_option(round_, title="선정될 사업", description="", cost=0, proposer_id=None, actor=staff,
+                          agenda_item_id=chosen.id)
+    voting.add_option(round_, title="떨어질 사업", description="", cost=0, proposer_id=None, actor=staff,
+                      agenda_item_id=passed_over.id)
+    voting.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
+    voting.open_round(round_, actor=staff)
+    for _ in range(2):
+        auth.login(make.user())
+        client.post(f"/votes/{round_.id}/ballot", data={"pick": [str(a.id)]})
+        auth.logout()
+    voting.close_round(round_, actor=staff)
+    voting.request_tally(round_, actor=staff)
+    voting.publish(round_, actor=staff)
+    db.session.refresh(chosen)
+    db.session.refresh(passed_over)
+    assert (chosen.stage, passed_over.stage) == ("working_council", "subcommittee")
+    last = db.session.scalars(select(StageMove).where(StageMove.item_id == chosen.id).order_by(StageMove.id)).all()[-1]
+    assert (last.decision_type, last.vote_round_id, last.body_id) == ("vote_result", round_.id, world.sub.id)
+    assert "투표 결과" in text(client.get(f"/agenda/{chosen.id}"))
