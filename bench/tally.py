@@ -162,8 +162,9 @@ def _bench(args) -> int:
                 print("no committed expectation for Poland_Warszawa_2026.pb", file=sys.stderr)
                 return 2
             took = exp.get("seconds", {}).get("mes")
+            memo = exp.get("pabutools_mes_memo", "stock")
             report("warszawa2026", "mes", m, t, exp["outcomes"]["mes"], None,
-                   f"(--quick: committed expectation; pabutools took {took} s when generated)")
+                   f"(--quick: committed expectation; pabutools, {memo} memo, took {took} s to make it)")
         else:
             pm, tp = timed(O.pabutools_mes, inst, prof)
             report("warszawa2026", "mes", m, t, pm, tp)

@@ -26,13 +26,21 @@ which is proprietary and not needed)::
     python scripts/regen_expected_outcomes.py Poland_Swiecie_2023.pb --timeout 600
 
 How long it takes: pabutools re-runs MES once per unit of ``add1`` budget increase, so
-the time is dominated by a few files.  Measured on the 2-core development machine
-(pabutools 1.2.3; see the ``seconds`` entries of the JSON files for the exact figures):
-Hungary_Budapest_2023_VIII_Jozsefvaros ~74,800 MES runs, about 25-30 min;
-Poland_Warszawa_2026 about 7-12 min and ~12 GB of RAM; Hungary_Veszprem_2025 ~7 min;
-Poland_Warszawa_2020_Mokotow ~6.5 min; France_Toulouse_2022 ~2.5 min; the other 14
-files about 2.5 min together.  In total roughly one hour; run it in the background
-(``nohup python scripts/regen_expected_outcomes.py > regen.log 2>&1 &``).
+a few files dominate.  Measured on the 2-core development machine (pabutools 1.2.3,
+bounded memo; the ``seconds`` entries of the JSON files have every figure):
+Hungary_Budapest_2023_VIII_Jozsefvaros 784 s (~74,800 MES runs), Poland_Warszawa_2026
+447 s, Poland_Warszawa_2020_Mokotow 266 s, Hungary_Veszprem_2025 161 s,
+France_Toulouse_2022 90 s, the other 14 files 50 s together: about 30 minutes in total.
+Run it in the background: ``nohup python scripts/regen_expected_outcomes.py > regen.log
+2>&1 &``.
+
+Memory: pabutools' MES memoises ``budget / satisfaction`` per (project, budget) and never
+forgets, so on long ``add1`` searches stock pabutools needs ~12 GB (Warszawa 2026) and
+more than 23 GB (Budapest 2023, killed).  The script therefore runs pabutools inside
+``pb_oracle.bounded_mes_memo()``, which keeps only the current budget's entries -- a
+pure cache change, same outcomes (checked: the 18 files that stock pabutools finishes
+give identical outcomes both ways) -- and caps each file's address space (``--max-gb``,
+default 16).  ``--stock-memo`` runs pabutools untouched.
 """
 from __future__ import annotations
 

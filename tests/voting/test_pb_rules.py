@@ -287,10 +287,6 @@ def test_add1_jumps_agree_with_unit_stepping_on_real_elections(name):
 
 
 @needs_data
-@pytest.mark.xfail(strict=True, reason="pabutools expectations are committed for 13 of the 19 approval/choose-1 "
-                   "files (4 of the other 6 are compared live in test_pb_oracle_live.py); regenerating the rest "
-                   "takes pabutools hours (big budgets, add1). "
-                   "Strict: this starts failing once they are all in, so remove the mark then.")
 def test_every_approval_file_has_a_committed_expectation():
     missing = [p.name for p in APPROVAL_FILES if O.load_expected(p) is None]
     assert not missing, f"run scripts/regen_expected_outcomes.py for {missing}"

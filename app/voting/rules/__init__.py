@@ -2,9 +2,21 @@
 
 Usable from a request handler, a Celery task or a CLI::
 
-    from app.voting.rules import RULES, parse_pabulib
-    election = parse_pabulib("Poland_Swiecie_2023.pb")
-    winners = RULES["mes"].select(election)        # ['12', '3', ...] in selection order
+    from app.voting.rules import RULES, Election, parse_pabulib, write_pabulib
+    election = parse_pabulib("Poland_Swiecie_2023.pb")      # path, str content or bytes
+    winners = RULES["mes"].select(election)                 # project ids, selection order
+    election = Election(budget=1000, projects={"a": 600, "b": 500},
+                        ballots=(frozenset({"a"}), frozenset({"a", "b"})), weights=(3, 2))
+    text = write_pabulib(election)                          # pabulib .pb text
+
+Public API: :class:`Election` (``budget``, ``projects`` id -> cost, ``ballots``,
+``weights``, ``points``, ``vote_type`` plus the passive ``meta`` / ``project_columns`` /
+``project_rows`` / ``vote_columns`` / ``voter_rows`` that make import/export lossless;
+``collapsed()``, ``scores()``, ``official_selection()``...), :func:`parse_pabulib`,
+:func:`write_pabulib`, ``RULES`` / :func:`get_rule` / :func:`tally`, and the lower-level
+:func:`greedy`, :func:`greedy_completion`, :func:`equal_shares` (plain MES at a given
+voter budget), :func:`equal_shares_add1` and :class:`EqualSharesKernel` (whose ``stats``
+count the MES runs of the last ``add1`` search).
 
 Rules (``RULES`` registry, all on approval-style ballots: an approval / choose-1 ballot
 approves the listed projects; a cumulative / scoring ballot the projects it gives points
@@ -32,15 +44,16 @@ Tie-breaking (all rules): among projects that are exactly tied (same support for
 ``greedy``; same price per unit of utility for MES), the project whose id is smaller **as
 text** wins -- plain Python ``str`` comparison, i.e. by Unicode code points, so ``"10"``
 beats ``"9"`` and ``"P0038"`` beats ``"P0039"``.  This is pabutools' default
-``lexico_tie_breaking`` (``sorted(..., key=lambda p: p.name)``), which is what pabulib
-uses, so the kernel reproduces pabutools exactly.  Two further pabutools conventions
+``lexico_tie_breaking`` (``sorted(..., key=lambda p: p.name)``, used by both
+``greedy_utilitarian_welfare`` and ``method_of_equal_shares``), so the kernel reproduces
+pabutools exactly.  Two further pabutools conventions
 (consequences of cost utilities) are mirrored: a project nobody supports, and a project
 of cost 0, is never funded by MES, while the greedy rule and the greedy completion fund
 it last if it fits (a cost-0 project always fits; it counts as support 0 for the order).
 
-Arithmetic is exact throughout (``int`` and ``fractions.Fraction``; no float is used in
-any decision).  Identical ballots are collapsed internally; an :class:`Election` can
-also be built directly with ``weights`` (multiplicities).
+Arithmetic is exact throughout (``int`` and ``fractions.Fraction``; no float anywhere).
+Identical ballots are collapsed internally; an :class:`Election` can also be built
+directly with ``weights`` (multiplicities).
 """
 from __future__ import annotations
 

@@ -89,7 +89,8 @@ Speed of one run
   ``{approved selected set: number of supporters}`` -- depend on the selected set only,
   not on ``b`` or the order, so they are cached per selected set (bit mask) and shared
   by all runs; a node's table is derived lazily from the nearest cached ancestor by
-  moving only the ballots that approve both projects.
+  moving only the ballots that approve both projects (after the first run, those
+  ballots are merged on the candidates selected so far, the only bits a class keeps).
 * Amounts are integers: in round ``t`` everything is a multiple of ``1 / D[t]``;
   selecting a project whose payment level needs a new denominator ``f`` multiplies the
   scale (``D[t+1] = D[t] * f``); stored values are rescaled when read.  Prices are
@@ -183,23 +184,26 @@ class EqualSharesKernel:
         self.cost = [costs[p] for p in self.names]
         self._cost_frac = [Fraction(c) for c in self.cost]
         self._cost_den = lcm(1, *(c.denominator for c in self._cost_frac))
-        groups: Counter = Counter()
+        groups: dict[int, list] = {}  # ballot mask -> [weight, candidate indices]
         for b, w in wb:
-            mask = 0
-            for p in b:
-                i = idx.get(p)
-                if i is not None:
+            ids = [idx[p] for p in b if p in idx]
+            if ids:
+                mask = 0
+                for i in ids:
                     mask |= 1 << i
-            if mask:
-                groups[mask] += w
+                entry = groups.get(mask)
+                if entry is None:
+                    groups[mask] = [w, ids]
+                else:
+                    entry[0] += w
         self.gmask = list(groups)
+        self.gw = [w for w, _ in groups.values()]
         self._wbits = max(self.n, 1).bit_length()  # any weight fits in wbits bits
-        self.gw = list(groups.values())
         self.pg: list[list[int]] = [[] for _ in range(m)]
         self.nq = [0] * m
         dep = [0] * m
-        for g, (mask, w) in enumerate(groups.items()):
-            for q in _bits(mask):
+        for g, (mask, (w, ids)) in enumerate(groups.items()):
+            for q in ids:
                 self.pg[q].append(g)
                 self.nq[q] += w
                 dep[q] |= mask
@@ -207,10 +211,12 @@ class EqualSharesKernel:
         #: (q included); only their selection changes the budgets of q's supporters
         self.dep = dep
         self.neighbors = [list(_bits(d)) for d in dep]
-        cf = [Fraction(c) for c in self.cost]
-        self._cn = [c.numerator for c in cf]
-        self._cd = [c.denominator for c in cf]
-        self._pairs: dict[tuple[int, int], list[int]] = {}
+        self._cn = [c.numerator for c in self._cost_frac]
+        self._cd = [c.denominator for c in self._cost_frac]
+        #: candidates selected in some run so far (every selected set is a subset)
+        self._ever = 0
+        self._pairs: dict[tuple[int, int], list] = {}
+        self._merging = False
         self._reset_cache()
         self.stats = MESStats()
 
@@ -225,16 +231,36 @@ class EqualSharesKernel:
             node = self._nodes[mask] = _Node(mask, {})
         return node
 
-    def _pair_groups(self, q: int, s: int) -> list[int]:
+    def _pair_moves(self, q: int, s: int) -> list[tuple[int, int]]:
+        """Ballots approving both ``q`` and ``s``, as ``(mask, weight)`` pairs.
+
+        Once ``self._merging`` is on, the masks are restricted to the candidates ever
+        selected so far (``self._ever``) and merged accordingly: a class is ``ballot & Y``
+        for a selected set ``Y``, always a subset of ``_ever``, so only those bits
+        matter.  The merged list is rebuilt when ``_ever`` grows (rarely, after the first
+        run), unless merging saved less than half of the entries."""
         key = (q, s) if q < s else (s, q)
-        lst = self._pairs.get(key)
-        if lst is None:
+        entry = self._pairs.get(key)
+        if entry is None:
             a, b = key
             if len(self.pg[a]) > len(self.pg[b]):
                 a, b = b, a
-            gm, bit = self.gmask, 1 << b
-            lst = self._pairs[key] = [g for g in self.pg[a] if gm[g] & bit]
-        return lst
+            gm, gw, bit = self.gmask, self.gw, 1 << b
+            raw = [(gm[g], gw[g]) for g in self.pg[a] if gm[g] & bit]
+            entry = self._pairs[key] = [raw, -1, None]  # raw moves, merged for _ever, merged
+        if not self._merging or entry[1] == -2:
+            return entry[0]
+        ever = self._ever
+        if entry[1] != ever:
+            merged: dict[int, int] = {}
+            for mk, w in entry[0]:
+                mk &= ever
+                merged[mk] = merged.get(mk, 0) + w
+            if 2 * len(merged) > len(entry[0]):
+                entry[1] = -2  # merging does not pay for this pair: keep the raw list
+                return entry[0]
+            entry[1], entry[2] = ever, list(merged.items())
+        return entry[2]
 
     def _classes(self, path: list[_Node], seq: list[int], q: int) -> dict:
         """``pc[q]`` at the last node of ``path``, derived from the nearest node of the
@@ -249,7 +275,6 @@ class EqualSharesKernel:
             i -= 1
         d = path[i].pc[q]
         copied = False
-        gm, gw = self.gmask, self.gw
         for j in range(i, len(path) - 1):
             s = seq[j]
             if not (self.dep[q] >> s) & 1:
@@ -259,9 +284,8 @@ class EqualSharesKernel:
                 copied = True
             y = path[j].mask
             sb = 1 << s
-            for g in self._pair_groups(q, s):
-                c = gm[g] & y
-                w = gw[g]
+            for c, w in self._pair_moves(q, s):
+                c &= y
                 left = d[c] - w
                 if left:
                     d[c] = left
@@ -363,6 +387,7 @@ class EqualSharesKernel:
             bt = bD[t] * f
             bD.append(bt)
             sb = 1 << s
+            self._ever |= sb
             get = spent.get
             for c in classes:
                 sv = get(c)
@@ -493,7 +518,9 @@ class EqualSharesKernel:
 
         def exact(k: int):
             st.exact_runs += 1
-            return self._run(grid(k))
+            out = self._run(grid(k))
+            self._merging = True  # _ever now holds most of what will ever be selected
+            return out
 
         k = 0
         prev_k, prev_seq = -1, None  # last grid point run exactly, and its outcome
