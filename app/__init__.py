@@ -101,6 +101,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # Models that every feature refers to.
     from app import audit, mail, notifications  # noqa: F401
+    from app.events import models as _event_models  # noqa: F401
     from app.auth.services import load_user_from_session
 
     login_manager.user_loader(load_user_from_session)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User, enum_column
 from app.bodies.models import Body
+from app.events.models import Event
 from app.extensions import db
 from app.utils import now
 
@@ -63,6 +64,7 @@ class VoteRound(db.Model):
     method: Mapped[str] = mapped_column(String(32))
     eligibility: Mapped[str] = mapped_column(String(32))
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)  # a vote at a town hall
     status: Mapped[RoundStatus] = mapped_column(enum_column(RoundStatus), default=RoundStatus.DRAFT, index=True)
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]
@@ -84,6 +86,7 @@ class VoteRound(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     body: Mapped[Body | None] = relationship()
+    event: Mapped[Event | None] = relationship()
     options: Mapped[list["VoteOption"]] = relationship(
         back_populates="round", order_by="(VoteOption.position, VoteOption.id)", cascade="all, delete-orphan"
     )

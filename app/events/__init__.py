@@ -1,0 +1,1 @@
+"""Town halls, open forums, debates, trainings and body meetings: registration, check-in, the live console."""

@@ -1,0 +1,190 @@
+"""Events (행사·회의), registrations and attendance.
+
+Attendance rows are the one source of participation statistics: a person
+checked in on site, a walk-in, a registrant who joined the live room, or a
+member present at a body meeting's roll call.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User, enum_column
+from app.bodies.models import Body
+from app.cycles.models import PlanCycle
+from app.extensions import db
+from app.utils import now
+
+
+class EventKind(enum.Enum):
+    TOWN_HALL = "town_hall"
+    OPEN_FORUM = "open_forum"
+    DEBATE = "debate"
+    TRAINING = "training"
+    BODY_MEETING = "body_meeting"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_KIND_LABELS[self])
+
+
+EVENT_KIND_LABELS = {
+    EventKind.TOWN_HALL: _l("타운홀미팅"),
+    EventKind.OPEN_FORUM: _l("열린공론장"),
+    EventKind.DEBATE: _l("토론회"),
+    EventKind.TRAINING: _l("교육·설명회"),
+    EventKind.BODY_MEETING: _l("기구 회의"),
+}
+
+
+class Audience(enum.Enum):
+    PUBLIC = "public"
+    VERIFIED_RESIDENTS = "verified_residents"
+    BODY_MEMBERS = "body_members"  # members of the host body
+
+    @property
+    def label(self) -> str:
+        return str(AUDIENCE_LABELS[self])
+
+
+AUDIENCE_LABELS = {
+    Audience.PUBLIC: _l("누구나"),
+    Audience.VERIFIED_RESIDENTS: _l("인증한 구민"),
+    Audience.BODY_MEMBERS: _l("주관 기구 위원"),
+}
+
+
+class EventStatus(enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_STATUS_LABELS[self])
+
+
+EVENT_STATUS_LABELS = {
+    EventStatus.DRAFT: _l("준비 중"),
+    EventStatus.PUBLISHED: _l("공개"),
+    EventStatus.CANCELLED: _l("취소됨"),
+}
+
+
+class RegistrationStatus(enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(REGISTRATION_STATUS_LABELS[self])
+
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: _l("참가 확정"),
+    RegistrationStatus.WAITLISTED: _l("대기"),
+    RegistrationStatus.CANCELLED: _l("취소"),
+}
+
+
+class AttendanceMode(enum.Enum):
+    ON_SITE = "on_site"
+    ONLINE = "online"
+
+    @property
+    def label(self) -> str:
+        return str(ATTENDANCE_MODE_LABELS[self])
+
+
+ATTENDANCE_MODE_LABELS = {
+    AttendanceMode.ON_SITE: _l("현장"),
+    AttendanceMode.ONLINE: _l("온라인"),
+}
+
+
+class Event(db.Model):
+    """A dated gathering hosted by a body: a town hall, forum, debate, training or body meeting."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_kind_starts", "kind", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind))
+    status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus), default=EventStatus.DRAFT, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)  # the host body
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("plan_cycle.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)  # naive UTC
+    ends_at: Mapped[datetime]
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    map_url: Mapped[str | None] = mapped_column(String(500))
+    online: Mapped[bool] = mapped_column(default=False)  # a live room in the platform
+    stream_url: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None]  # None: no limit
+    registration_opens_at: Mapped[datetime | None]
+    registration_closes_at: Mapped[datetime | None]
+    audience: Mapped[Audience] = mapped_column(enum_column(Audience), default=Audience.PUBLIC)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    body: Mapped[Body | None] = relationship()
+    cycle: Mapped[PlanCycle | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.kind is EventKind.BODY_MEETING
+
+
+class Registration(db.Model):
+    """One person's place at an event: confirmed, waitlisted (in arrival order) or cancelled."""
+
+    __tablename__ = "event_registration"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        Index("ix_event_registration_event_status", "event_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # arrival order
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: a guest
+    status: Mapped[RegistrationStatus] = mapped_column(enum_column(RegistrationStatus))
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # shown as text and QR, typed at check-in
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    cancelled_at: Mapped[datetime | None]
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class Attendance(db.Model):
+    """Someone who was there: on site (checked in, walk-in, roll call) or online (joined the live room)."""
+
+    __tablename__ = "event_attendance"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id"),
+        UniqueConstraint("event_id", "registration_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("event_registration.id"))
+    walk_in_name: Mapped[str | None] = mapped_column(String(80))  # a walk-in without an account
+    mode: Mapped[AttendanceMode] = mapped_column(enum_column(AttendanceMode))
+    checked_in_at: Mapped[datetime] = mapped_column(default=now)
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    registration: Mapped[Registration | None] = relationship()
