@@ -130,6 +130,7 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None]
     registration_closes_at: Mapped[datetime | None]
     audience: Mapped[Audience] = mapped_column(enum_column(Audience), default=Audience.PUBLIC)
+    qa_open: Mapped[bool] = mapped_column(default=False)  # the live Q&A takes questions (set from the console)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now)

@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('registration_opens_at', sa.DateTime(), nullable=True),
     sa.Column('registration_closes_at', sa.DateTime(), nullable=True),
     sa.Column('audience', sa.Enum('public', 'verified_residents', 'body_members', name='audience', native_enum=False, length=24), nullable=False),
+    sa.Column('qa_open', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
