@@ -84,4 +84,33 @@ class AnyUser(Eligibility):
         return db.session.scalar(select(func.count()).select_from(User).where(User.deleted_at.is_(None)))
 
 
-ELIGIBILITY: dict[str, Eligibility] = {e.key: e for e in (BodyMembers(), VerifiedResidents(), AnyUser())}
+class EventAttendees(Eligibility):
+    """People checked in at the round's event, on site or online (walk-ins without an account vote on paper).
+
+    Not frozen: at a town hall people keep arriving while the vote is open,
+    so eligibility is read at the moment of casting.
+    """
+
+    key = "event_attendees"
+    label = _l("행사 참석자(현장·온라인 체크인)")
+
+    def is_eligible(self, round_, user) -> bool:
+        from app.events.models import Attendance
+
+        if round_.event_id is None or user.is_deleted:
+            return False
+        return db.session.scalar(select(Attendance.id).where(
+            Attendance.event_id == round_.event_id, Attendance.user_id == user.id)) is not None
+
+    def count(self, round_) -> int | None:
+        from app.events.models import Attendance
+
+        if round_.event_id is None:
+            return 0
+        return db.session.scalar(select(func.count()).select_from(Attendance).where(
+            Attendance.event_id == round_.event_id, Attendance.user_id.is_not(None)))
+
+
+ELIGIBILITY: dict[str, Eligibility] = {
+    e.key: e for e in (BodyMembers(), EventAttendees(), VerifiedResidents(), AnyUser())
+}

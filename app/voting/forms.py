@@ -23,6 +23,8 @@ class RoundForm(FlaskForm):
     eligibility = SelectField(_l("투표 자격"), choices=[(k, e.label) for k, e in ELIGIBILITY.items()],
                               validators=[InputRequired(_required)])
     body_id = SelectField(_l("기구"), coerce=int, validators=[Optional()])
+    event_id = SelectField(_l("행사"), coerce=int, validators=[Optional()],
+                           description=_l("타운홀미팅 등 행사에서 하는 투표. '행사 참석자' 자격에 필요합니다."))
     budget = IntegerField(_l("예산(원)"), validators=[Optional(), NumberRange(min=0, message=_whole)],
                           description=_l("예산 내 사업 선택 투표에만 씁니다."))
     min_picks = IntegerField(_l("최소 선택 수"), validators=[Optional(), NumberRange(min=0, message=_whole)])

@@ -171,9 +171,23 @@ def _body_choices():
     return [(0, _("없음"))] + [(b.id, b.name) for b in bodies]
 
 
+def _event_choices():
+    from app.events.models import Event, EventKind
+
+    events = db.session.scalars(select(Event).where(Event.kind != EventKind.BODY_MEETING)
+                                .order_by(Event.starts_at.desc()).limit(50)).all()
+    return [(0, _("없음"))] + [(e.id, f"{e.title} ({e.starts_at + KST:%Y-%m-%d})") for e in events]
+
+
+def _choices(form) -> None:
+    form.body_id.choices = _body_choices()
+    form.event_id.choices = _event_choices()
+
+
 def _round_kwargs(form) -> dict:
     return dict(title=form.title.data, description=form.description.data, method=form.method.data,
-                eligibility=form.eligibility.data, body_id=form.body_id.data or None, budget=form.budget.data,
+                eligibility=form.eligibility.data, body_id=form.body_id.data or None,
+                event_id=form.event_id.data or None, budget=form.budget.data,
                 min_picks=form.min_picks.data, max_picks=form.max_picks.data, seats=form.seats.data,
                 tally_rule=form.tally_rule.data, allow_revote=form.allow_revote.data,
                 live_results=form.live_results.data)
@@ -184,7 +198,7 @@ def _round_kwargs(form) -> dict:
 def new():
     require("vote.create")
     form = RoundForm()
-    form.body_id.choices = _body_choices()
+    _choices(form)
     if form.validate_on_submit():
         try:
             round_ = services.save_round(None, actor=current_user, **_round_kwargs(form))
@@ -201,9 +215,10 @@ def new():
 def manage(round_id: int):
     round_ = _round_for(round_id, "vote.manage")
     form = RoundForm(obj=round_ if request.method == "GET" else None)
-    form.body_id.choices = _body_choices()
+    _choices(form)
     if request.method == "GET":
         form.body_id.data = round_.body_id or 0
+        form.event_id.data = round_.event_id or 0
     status = 200
     if form.validate_on_submit():
         try:
@@ -220,8 +235,11 @@ def manage(round_id: int):
 
 
 def _manage_page(round_, status=200, **forms):
-    forms.setdefault("form", RoundForm(obj=round_))
-    forms["form"].body_id.choices = _body_choices()
+    if "form" not in forms:
+        forms["form"] = RoundForm(obj=round_)
+        forms["form"].event_id.data = round_.event_id or 0
+        forms["form"].body_id.data = round_.body_id or 0
+    _choices(forms["form"])
     forms.setdefault("option_form", OptionForm())
     forms.setdefault("criterion_form", CriterionForm())
     recusal_form = forms.setdefault("recusal_form", RecusalForm())

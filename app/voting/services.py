@@ -17,6 +17,7 @@ from app import __version__, audit
 from app.auth.models import User
 from app.errors import Conflict, ServiceError
 from app.extensions import db
+from app.events.models import Event
 from app.tasks import defer
 from app.utils import now, today
 from app.voting.eligibility import ELIGIBILITY
@@ -102,7 +103,7 @@ def _require_editable(round_: VoteRound) -> None:
 def save_round(round_: VoteRound | None, *, actor: User, title: str, description: str, method: str,
                eligibility: str, body_id: int | None, budget: int | None, min_picks: int | None,
                max_picks: int | None, seats: int | None, tally_rule: str, allow_revote: bool,
-               live_results: bool) -> VoteRound:
+               live_results: bool, event_id: int | None = None) -> VoteRound:
     """Create a draft round or change its settings (only before it opens)."""
     if method not in METHODS:
         raise ServiceError(_("투표 방식을 골라 주세요."), "method")
@@ -110,6 +111,10 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
         raise ServiceError(_("투표 자격을 골라 주세요."), "eligibility")
     if eligibility == "body_members" and not body_id:
         raise ServiceError(_("위원 투표에는 기구를 정해 주세요."), "body_id")
+    if eligibility == "event_attendees" and not event_id:
+        raise ServiceError(_("행사 참석자 투표에는 행사를 정해 주세요."), "event_id")
+    if event_id and db.session.get(Event, event_id) is None:
+        raise ServiceError(_("없는 행사입니다."), "event_id")
     for name, value in (("budget", budget), ("min_picks", min_picks), ("max_picks", max_picks), ("seats", seats)):
         if value is not None and value < 0:
             raise ServiceError(_("0 이상의 정수를 입력해 주세요."), name)
@@ -126,6 +131,7 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
     round_.method = method
     round_.eligibility = eligibility
     round_.body_id = body_id or None
+    round_.event_id = event_id or None
     round_.budget = budget
     round_.min_picks = min_picks
     round_.max_picks = max_picks
@@ -220,7 +226,8 @@ def schedule(round_: VoteRound, opens_at: datetime, closes_at: datetime, *, acto
 
 def _frozen_rules(round_: VoteRound) -> dict[str, Any]:
     return {
-        "method": round_.method, "eligibility": round_.eligibility, "budget": round_.budget,
+        "method": round_.method, "eligibility": round_.eligibility, "event_id": round_.event_id,
+        "budget": round_.budget,
         "min_picks": round_.min_picks, "max_picks": round_.max_picks, "seats": round_.seats,
         "tally_rule": round_.tally_rule, "allow_revote": round_.allow_revote,
         "options": [{"id": o.id, "title": o.title, "cost": o.cost, "proposer_id": o.proposer_id}

@@ -20,14 +20,14 @@ class Rounds:
         return self.staff
 
     def create(self, method="budget_approval", *, options=(("A", 300), ("B", 500), ("C", 400)), budget=1000,
-               eligibility="any_user", body=None, open_now=True, criteria=(), **settings):
+               eligibility="any_user", body=None, event=None, open_now=True, criteria=(), **settings):
         staff = self._staff()
         round_ = services.save_round(
             None, actor=staff, title=f"{method} 투표", description="", method=method, eligibility=eligibility,
             body_id=body.id if body else None, budget=budget if method == "budget_approval" else None,
             min_picks=settings.get("min_picks"), max_picks=settings.get("max_picks"), seats=settings.get("seats"),
             tally_rule=settings.get("tally_rule", "greedy"), allow_revote=settings.get("allow_revote", False),
-            live_results=settings.get("live_results", False))
+            live_results=settings.get("live_results", False), event_id=event.id if event else None)
         for option in options:
             title, cost, *rest = option
             services.add_option(round_, title=title, description="", cost=cost,

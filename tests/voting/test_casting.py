@@ -4,10 +4,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from app.bodies.models import MemberRole
+from app.errors import ServiceError
 from app.utils import now
 from app.voting import services
 from app.voting.models import Ballot, VoterRoll, VoteRound
@@ -175,3 +177,43 @@ def test_scheduled_rounds_open_and_close_on_time_by_the_periodic_task(db, rounds
     services.refresh_rounds_task.apply()
     db.session.refresh(round_)
     assert round_.status.value == "closed"
+
+
+def _town_hall(db, staff):
+    from app.events.models import Event, EventKind, EventStatus
+
+    event = Event(kind=EventKind.TOWN_HALL, status=EventStatus.PUBLISHED, title="주민총회", starts_at=now(),
+                  ends_at=now() + timedelta(hours=2), online=True, created_by_id=staff.id)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def test_at_a_town_hall_only_people_checked_in_vote(client, db, auth, make, rounds):
+    from app.events.models import Attendance, AttendanceMode
+
+    event = _town_hall(db, make.staff())
+    on_site, online, stayed_home = make.user(), make.user(), make.user()
+    round_ = rounds.create(eligibility="event_attendees", event=event)
+    assert services.turnout(round_)["eligible"] == 0
+    db.session.add_all([Attendance(event_id=event.id, user_id=on_site.id, mode=AttendanceMode.ON_SITE),
+                        Attendance(event_id=event.id, user_id=online.id, mode=AttendanceMode.ONLINE)])
+    db.session.commit()
+    a = rounds.option_ids(round_)[0]
+    for person, ok in ((stayed_home, False), (on_site, True), (online, True)):
+        auth.login(person)
+        response = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+        assert (response.status_code == 200) is ok, person
+        if not ok:
+            assert "참여할 자격이 없습니다" in text(response)
+        auth.logout()
+    assert _count(db, Ballot, round_) == 2
+    assert services.turnout(round_)["eligible"] == 2
+
+
+def test_an_attendee_round_needs_an_event(db, make):
+    with pytest.raises(ServiceError) as error:
+        services.save_round(None, actor=make.staff(), title="현장 투표", description="", method="approval",
+                            eligibility="event_attendees", body_id=None, budget=None, min_picks=None,
+                            max_picks=2, seats=1, tally_rule="greedy", allow_revote=False, live_results=False)
+    assert "행사를 정해 주세요" in error.value.message
