@@ -124,6 +124,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(cycles_bp)
     app.register_blueprint(api_bp)
 
+    from app.events import bp as events_bp
+    from app.reports import bp as reports_bp
+
+    app.register_blueprint(events_bp)
+    app.register_blueprint(reports_bp)
+
     from app import sockets  # noqa: F401
     from app.errors import register_error_pages
 

@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User, enum_column
@@ -131,6 +131,10 @@ class Event(db.Model):
     registration_closes_at: Mapped[datetime | None]
     audience: Mapped[Audience] = mapped_column(enum_column(Audience), default=Audience.PUBLIC)
     qa_open: Mapped[bool] = mapped_column(default=False)  # the live Q&A takes questions (set from the console)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    published_at: Mapped[datetime | None]
+    # When the guests' names and contacts were erased (privacy; counts stay).
+    guest_data_purged_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now)
@@ -142,9 +146,38 @@ class Event(db.Model):
     cycle: Mapped[PlanCycle | None] = relationship()
     created_by: Mapped[User | None] = relationship()
 
+    questions: Mapped[list["EventQuestion"]] = relationship(
+        back_populates="event", order_by="EventQuestion.position", cascade="all, delete-orphan"
+    )
+
     @property
     def is_meeting(self) -> bool:
         return self.kind is EventKind.BODY_MEETING
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is EventStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is EventStatus.CANCELLED
+
+
+class EventQuestion(db.Model):
+    """A custom question asked at registration (up to five per event)."""
+
+    __tablename__ = "event_question"
+    __table_args__ = (UniqueConstraint("event_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    prompt: Mapped[str] = mapped_column(String(200))
+    required: Mapped[bool] = mapped_column(default=False)
+    # Whether answers may go into the registrant export (only for registrants who agreed).
+    exportable: Mapped[bool] = mapped_column(default=False)
+
+    event: Mapped[Event] = relationship(back_populates="questions")
 
 
 class Registration(db.Model):
@@ -153,6 +186,9 @@ class Registration(db.Model):
     __tablename__ = "event_registration"
     __table_args__ = (
         UniqueConstraint("event_id", "user_id"),
+        # One registration per guest and event, by e-mail or by phone (normalised).
+        UniqueConstraint("event_id", "guest_email"),
+        UniqueConstraint("event_id", "guest_phone"),
         Index("ix_event_registration_event_status", "event_id", "status", "id"),
     )
 
@@ -163,9 +199,89 @@ class Registration(db.Model):
     code: Mapped[str] = mapped_column(String(16), unique=True)  # shown as text and QR, typed at check-in
     created_at: Mapped[datetime] = mapped_column(default=now)
     cancelled_at: Mapped[datetime | None]
+    # A guest (no account): name and one confirmed contact; erased some days after the event.
+    guest_name: Mapped[str | None] = mapped_column(String(80))
+    guest_email: Mapped[str | None] = mapped_column(String(254))
+    guest_phone: Mapped[str | None] = mapped_column(String(20))
+    # Accessibility needs; staff see them only as totals.
+    needs_sign_language: Mapped[bool] = mapped_column(default=False)
+    needs_wheelchair: Mapped[bool] = mapped_column(default=False)
+    needs_childcare: Mapped[bool] = mapped_column(default=False)
+    # What the registrant agreed may go into the staff's registrant export.
+    share_contact: Mapped[bool] = mapped_column(default=False)
+    share_answers: Mapped[bool] = mapped_column(default=False)
+    promoted_at: Mapped[datetime | None]  # moved from the waitlist to a seat
+    reminded_day_at: Mapped[datetime | None]  # the reminder one day before went out
+    reminded_hour_at: Mapped[datetime | None]  # the reminder one hour before went out
 
     event: Mapped[Event] = relationship()
     user: Mapped[User | None] = relationship()
+    answers: Mapped[list["RegistrationAnswer"]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def display_code(self) -> str:
+        return f"{self.code[:4]}-{self.code[4:]}" if len(self.code) == 8 else self.code
+
+    @property
+    def person_name(self) -> str:
+        if self.user is not None:
+            return self.user.public_name
+        return self.guest_name or ""
+
+
+class RegistrationAnswer(db.Model):
+    """A registrant's answer to one of the event's questions."""
+
+    __tablename__ = "event_registration_answer"
+    __table_args__ = (UniqueConstraint("registration_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("event_registration.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("event_question.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str] = mapped_column(Text, default="")
+
+    registration: Mapped[Registration] = relationship(back_populates="answers")
+    question: Mapped[EventQuestion] = relationship()
+
+
+class GuestClaim(db.Model):
+    """A guest's registration waiting for the code sent to their e-mail or phone."""
+
+    __tablename__ = "event_guest_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)  # in the confirmation page's address
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)  # answers, needs, consents
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("event_registration.id", ondelete="SET NULL"))
+
+    event: Mapped[Event] = relationship()
+
+
+class SmsMessage(db.Model):
+    """One text message, queued or sent (an outbox like the mail outbox; no gateway yet: it is logged)."""
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=now, index=True)
+    recipient: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
 
 
 class Attendance(db.Model):

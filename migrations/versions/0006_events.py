@@ -37,6 +37,9 @@ def upgrade():
     sa.Column('registration_closes_at', sa.DateTime(), nullable=True),
     sa.Column('audience', sa.Enum('public', 'verified_residents', 'body_members', name='audience', native_enum=False, length=24), nullable=False),
     sa.Column('qa_open', sa.Boolean(), nullable=False),
+    sa.Column('cancel_reason', sa.String(length=500), nullable=True),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('guest_data_purged_at', sa.DateTime(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -53,6 +56,32 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_event_starts_at'), ['starts_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_status'), ['status'], unique=False)
 
+    op.create_table('event_question',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('prompt', sa.String(length=200), nullable=False),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.Column('exportable', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_question_event_id_event'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_question')),
+    sa.UniqueConstraint('event_id', 'position', name=op.f('uq_event_question_event_id_position'))
+    )
+    with op.batch_alter_table('event_question', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_question_event_id'), ['event_id'], unique=False)
+
+    op.create_table('sms_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('recipient', sa.String(length=20), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_outbox'))
+    )
+    with op.batch_alter_table('sms_outbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sms_outbox_created_at'), ['created_at'], unique=False)
+
     op.create_table('event_registration',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -61,14 +90,61 @@ def upgrade():
     sa.Column('code', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('guest_name', sa.String(length=80), nullable=True),
+    sa.Column('guest_email', sa.String(length=254), nullable=True),
+    sa.Column('guest_phone', sa.String(length=20), nullable=True),
+    sa.Column('needs_sign_language', sa.Boolean(), nullable=False),
+    sa.Column('needs_wheelchair', sa.Boolean(), nullable=False),
+    sa.Column('needs_childcare', sa.Boolean(), nullable=False),
+    sa.Column('share_contact', sa.Boolean(), nullable=False),
+    sa.Column('share_answers', sa.Boolean(), nullable=False),
+    sa.Column('promoted_at', sa.DateTime(), nullable=True),
+    sa.Column('reminded_day_at', sa.DateTime(), nullable=True),
+    sa.Column('reminded_hour_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_registration_event_id_event'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_event_registration_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_registration')),
     sa.UniqueConstraint('code', name=op.f('uq_event_registration_code')),
+    sa.UniqueConstraint('event_id', 'guest_email', name=op.f('uq_event_registration_event_id_guest_email')),
+    sa.UniqueConstraint('event_id', 'guest_phone', name=op.f('uq_event_registration_event_id_guest_phone')),
     sa.UniqueConstraint('event_id', 'user_id', name=op.f('uq_event_registration_event_id_user_id'))
     )
     with op.batch_alter_table('event_registration', schema=None) as batch_op:
         batch_op.create_index('ix_event_registration_event_status', ['event_id', 'status', 'id'], unique=False)
+
+    op.create_table('event_registration_answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['event_question.id'], name=op.f('fk_event_registration_answer_question_id_event_question'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registration_id'], ['event_registration.id'], name=op.f('fk_event_registration_answer_registration_id_event_registration'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_registration_answer')),
+    sa.UniqueConstraint('registration_id', 'question_id', name=op.f('uq_event_registration_answer_registration_id_question_id'))
+    )
+    with op.batch_alter_table('event_registration_answer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_registration_answer_question_id'), ['question_id'], unique=False)
+
+    op.create_table('event_guest_claim',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=43), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('phone', sa.String(length=20), nullable=True),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_guest_claim_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registration_id'], ['event_registration.id'], name=op.f('fk_event_guest_claim_registration_id_event_registration'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_guest_claim')),
+    sa.UniqueConstraint('token', name=op.f('uq_event_guest_claim_token'))
+    )
+    with op.batch_alter_table('event_guest_claim', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_guest_claim_event_id'), ['event_id'], unique=False)
 
     op.create_table('event_attendance',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -109,10 +185,26 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_event_attendance_event_id'))
 
     op.drop_table('event_attendance')
+    with op.batch_alter_table('event_guest_claim', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_guest_claim_event_id'))
+
+    op.drop_table('event_guest_claim')
+    with op.batch_alter_table('event_registration_answer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_registration_answer_question_id'))
+
+    op.drop_table('event_registration_answer')
     with op.batch_alter_table('event_registration', schema=None) as batch_op:
         batch_op.drop_index('ix_event_registration_event_status')
 
     op.drop_table('event_registration')
+    with op.batch_alter_table('sms_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sms_outbox_created_at'))
+
+    op.drop_table('sms_outbox')
+    with op.batch_alter_table('event_question', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_question_event_id'))
+
+    op.drop_table('event_question')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_status'))
         batch_op.drop_index(batch_op.f('ix_event_starts_at'))

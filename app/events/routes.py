@@ -1,0 +1,2 @@
+"""Event pages (filled in below)."""
+from app.events import bp  # noqa: F401

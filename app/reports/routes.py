@@ -1,0 +1,2 @@
+"""Report pages (below)."""
+from app.reports import bp  # noqa: F401
