@@ -1,8 +1,10 @@
 """Forms for accounts. Forms only validate input; services do the work."""
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from app.auth.models import RESIDENCY_LABELS, SITE_ROLE_LABELS, Residency, SiteRole
 from app.auth.services import MIN_PASSWORD_LENGTH
@@ -64,10 +66,18 @@ class ProfileForm(FlaskForm):
     display_name = StringField(_l("이름(활동명)"), validators=[DataRequired(_required), Length(min=2, max=40, message=_l("2자 이상 40자 이하로 입력해 주세요."))])
     residency = SelectField(_l("구와의 관계"), validators=[DataRequired(_l("구와의 관계를 선택해 주세요."))])
     dong = SelectField(_l("행정동"), validators=[DataRequired(_l("행정동을 선택해 주세요."))])
+    birth_date = DateField(_l("생년월일(선택)"), validators=[Optional()],
+                           description=_l("나이 제한이 있는 투표(예: 만 14세 이상)에 참여할 때만 씁니다. 비워 두어도 됩니다."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         ProfileFields.setup(self)
+
+    def validate_birth_date(self, field):
+        from app.utils import today
+
+        if field.data and not (date(1900, 1, 1) <= field.data <= today()):
+            raise ValidationError(_l("생년월일을 올바르게 입력해 주세요."))
 
 
 class ChangePasswordForm(FlaskForm):

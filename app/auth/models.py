@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
@@ -75,6 +75,7 @@ class User(UserMixin, db.Model):
     role: Mapped[SiteRole] = mapped_column(enum_column(SiteRole), default=SiteRole.RESIDENT)
     residency: Mapped[Residency | None] = mapped_column(enum_column(Residency))
     dong: Mapped[str | None] = mapped_column(String(40))
+    birth_date: Mapped[date | None]  # optional; asked only for votes with a minimum age
     email_verified_at: Mapped[datetime | None]
     # Rotated on password change: every session and remember-me cookie that
     # carries the old value stops working.

@@ -148,7 +148,8 @@ def profile():
         form.residency.data = current_user.residency.value if current_user.residency else ""
     if form.validate_on_submit():
         services.update_profile(current_user, display_name=form.display_name.data,
-                                residency=Residency(form.residency.data), dong=form.dong.data)
+                                residency=Residency(form.residency.data), dong=form.dong.data,
+                                birth_date=form.birth_date.data)
         flash(_("회원 정보를 저장했습니다."), "success")
         return redirect(url_for("auth.profile"))
     from app.bodies.services import memberships_of

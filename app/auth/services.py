@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -243,11 +243,13 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
-def update_profile(user: User, *, display_name: str, residency: Residency, dong: str) -> None:
+def update_profile(user: User, *, display_name: str, residency: Residency, dong: str,
+                   birth_date: date | None = None) -> None:
     """Save the editable profile fields."""
     user.display_name = display_name.strip()
     user.residency = residency
     user.dong = dong
+    user.birth_date = birth_date
     db.session.commit()
 
 
@@ -286,6 +288,7 @@ def export_data(user: User) -> dict[str, Any]:
             "role": user.role.value,
             "residency": user.residency.value if user.residency else None,
             "dong": user.dong,
+            "birth_date": user.birth_date.isoformat() if user.birth_date else None,
             "email_verified_at": iso(user.email_verified_at),
             "created_at": iso(user.created_at),
         },
@@ -348,6 +351,7 @@ def delete_account(user: User, password: str) -> None:
     user.password_hash = None
     user.residency = None
     user.dong = None
+    user.birth_date = None
     user.consents.clear()
     user.session_token = new_session_token()
     user.deleted_at = moment

@@ -1,6 +1,8 @@
 """Who may vote in a round: a registry of small classes."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -23,6 +25,22 @@ class Eligibility:
 
     def count(self, round_) -> int | None:
         return None
+
+    def refusal(self, round_, user) -> str | None:
+        """A specific reason to show when ``user`` may not vote (None: the generic message)."""
+        return None
+
+
+def age_on(birth: date, day: date) -> int:
+    """만 나이: full years lived on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def opening_day(round_) -> date:
+    """The round's opening day in Korea (today before it opens)."""
+    if round_.opens_at is None:
+        return today()
+    return (round_.opens_at + timedelta(hours=9)).date()
 
 
 class BodyMembers(Eligibility):
@@ -64,11 +82,35 @@ class VerifiedResidents(Eligibility):
     label = _l("이메일을 확인한 구민(거주·근무·사업)")
 
     def is_eligible(self, round_, user) -> bool:
-        return user.is_verified and user.residency is not None and not user.is_deleted
+        if not (user.is_verified and user.residency is not None and not user.is_deleted):
+            return False
+        if round_.min_age:
+            return user.birth_date is not None and age_on(user.birth_date, opening_day(round_)) >= round_.min_age
+        return True
 
     def count(self, round_) -> int | None:
-        return db.session.scalar(select(func.count()).select_from(User).where(
-            User.email_verified_at.is_not(None), User.residency.is_not(None), User.deleted_at.is_(None)))
+        query = select(func.count()).select_from(User).where(
+            User.email_verified_at.is_not(None), User.residency.is_not(None), User.deleted_at.is_(None))
+        if round_.min_age:
+            day = opening_day(round_)
+            try:
+                latest = day.replace(year=day.year - round_.min_age)
+            except ValueError:  # 29 February
+                latest = day.replace(year=day.year - round_.min_age, day=28)
+            query = query.where(User.birth_date <= latest)
+        return db.session.scalar(query)
+
+    def refusal(self, round_, user) -> str | None:
+        from flask_babel import gettext
+
+        if not round_.min_age or not (user.is_verified and user.residency is not None):
+            return None
+        if user.birth_date is None:
+            return gettext("만 %(age)s세 이상만 참여할 수 있는 투표입니다. 회원 정보에 생년월일을 입력한 뒤 참여해 주세요.",
+                           age=round_.min_age)
+        if age_on(user.birth_date, opening_day(round_)) < round_.min_age:
+            return gettext("만 %(age)s세 이상만 참여할 수 있는 투표입니다.", age=round_.min_age)
+        return None
 
 
 class AnyUser(Eligibility):

@@ -25,6 +25,8 @@ class RoundForm(FlaskForm):
     body_id = SelectField(_l("기구"), coerce=int, validators=[Optional()])
     event_id = SelectField(_l("행사"), coerce=int, validators=[Optional()],
                            description=_l("타운홀미팅 등 행사에서 하는 투표. '행사 참석자' 자격에 필요합니다."))
+    min_age = IntegerField(_l("최소 나이(만)"), validators=[Optional(), NumberRange(min=0, max=120, message=_l("0세부터 120세 사이로 적어 주세요."))],
+                           description=_l("구민 투표에서만: 투표 시작일 기준 만 나이. 참여자는 회원 정보에 생년월일을 입력해야 합니다."))
     budget = IntegerField(_l("예산(원)"), validators=[Optional(), NumberRange(min=0, message=_whole)],
                           description=_l("예산 내 사업 선택 투표에만 씁니다."))
     min_picks = IntegerField(_l("최소 선택 수"), validators=[Optional(), NumberRange(min=0, message=_whole)])

@@ -72,6 +72,7 @@ class VoteRound(db.Model):
     min_picks: Mapped[int | None]
     max_picks: Mapped[int | None]
     seats: Mapped[int | None]  # how many options win (approval, score, ranked)
+    min_age: Mapped[int | None]  # 만 나이 on the opening day, for resident votes
     tally_rule: Mapped[str] = mapped_column(String(16), default="greedy")
     allow_revote: Mapped[bool] = mapped_column(default=False)
     live_results: Mapped[bool] = mapped_column(default=False)

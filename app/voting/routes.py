@@ -57,10 +57,12 @@ def _ballot_page(round_, status=200, error: str | None = None):
     eligible = (current_user.is_authenticated
                 and services.eligibility_of(round_).is_eligible(round_, current_user))
     recused = (services.recused_option_ids(round_, current_user.id) if current_user.is_authenticated else set())
+    refusal = (services.eligibility_of(round_).refusal(round_, current_user)
+               if current_user.is_authenticated and not eligible else None)
     return render_template(
         "voting/detail.html", round=round_, method=services.method_of(round_),
         eligibility=services.eligibility_of(round_), voted=voted, eligible=eligible, recused=recused,
-        turnout=services.turnout(round_), error=error, submitted=request.form if error else None,
+        turnout=services.turnout(round_), error=error, submitted=request.form if error else None, refusal=refusal,
         receipt_form=ReceiptForm(),
     ), status
 
@@ -187,7 +189,7 @@ def _choices(form) -> None:
 def _round_kwargs(form) -> dict:
     return dict(title=form.title.data, description=form.description.data, method=form.method.data,
                 eligibility=form.eligibility.data, body_id=form.body_id.data or None,
-                event_id=form.event_id.data or None, budget=form.budget.data,
+                event_id=form.event_id.data or None, min_age=form.min_age.data, budget=form.budget.data,
                 min_picks=form.min_picks.data, max_picks=form.max_picks.data, seats=form.seats.data,
                 tally_rule=form.tally_rule.data, allow_revote=form.allow_revote.data,
                 live_results=form.live_results.data)

@@ -103,7 +103,7 @@ def _require_editable(round_: VoteRound) -> None:
 def save_round(round_: VoteRound | None, *, actor: User, title: str, description: str, method: str,
                eligibility: str, body_id: int | None, budget: int | None, min_picks: int | None,
                max_picks: int | None, seats: int | None, tally_rule: str, allow_revote: bool,
-               live_results: bool, event_id: int | None = None) -> VoteRound:
+               live_results: bool, event_id: int | None = None, min_age: int | None = None) -> VoteRound:
     """Create a draft round or change its settings (only before it opens)."""
     if method not in METHODS:
         raise ServiceError(_("투표 방식을 골라 주세요."), "method")
@@ -113,6 +113,10 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
         raise ServiceError(_("위원 투표에는 기구를 정해 주세요."), "body_id")
     if eligibility == "event_attendees" and not event_id:
         raise ServiceError(_("행사 참석자 투표에는 행사를 정해 주세요."), "event_id")
+    if min_age is not None and not 0 <= min_age <= 120:
+        raise ServiceError(_("최소 나이는 0세부터 120세 사이로 적어 주세요."), "min_age")
+    if min_age and eligibility != "verified_residents":
+        raise ServiceError(_("최소 나이는 '구민' 자격 투표에만 정할 수 있습니다."), "min_age")
     if event_id and db.session.get(Event, event_id) is None:
         raise ServiceError(_("없는 행사입니다."), "event_id")
     for name, value in (("budget", budget), ("min_picks", min_picks), ("max_picks", max_picks), ("seats", seats)):
@@ -136,6 +140,7 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
     round_.min_picks = min_picks
     round_.max_picks = max_picks
     round_.seats = seats
+    round_.min_age = min_age or None
     round_.tally_rule = tally_rule
     round_.allow_revote = allow_revote
     round_.live_results = live_results
@@ -229,6 +234,7 @@ def _frozen_rules(round_: VoteRound) -> dict[str, Any]:
         "method": round_.method, "eligibility": round_.eligibility, "event_id": round_.event_id,
         "budget": round_.budget,
         "min_picks": round_.min_picks, "max_picks": round_.max_picks, "seats": round_.seats,
+        "min_age": round_.min_age,
         "tally_rule": round_.tally_rule, "allow_revote": round_.allow_revote,
         "options": [{"id": o.id, "title": o.title, "cost": o.cost, "proposer_id": o.proposer_id}
                     for o in round_.options],
@@ -299,8 +305,10 @@ def _check_can_vote(round_: VoteRound, user: User) -> None:
         if round_.status in (RoundStatus.DRAFT, RoundStatus.SCHEDULED):
             raise ServiceError(_("아직 투표 기간이 아닙니다."))
         raise ServiceError(_("투표가 마감되었습니다."))
-    if not eligibility_of(round_).is_eligible(round_, user):
-        raise ServiceError(_("이 투표에 참여할 자격이 없습니다. (%(who)s)", who=eligibility_of(round_).label))
+    eligibility = eligibility_of(round_)
+    if not eligibility.is_eligible(round_, user):
+        raise ServiceError(eligibility.refusal(round_, user)
+                           or _("이 투표에 참여할 자격이 없습니다. (%(who)s)", who=eligibility.label))
 
 
 def _new_ballot(round_: VoteRound, content: dict, source: str) -> tuple[Ballot, str]:

@@ -27,7 +27,8 @@ class Rounds:
             body_id=body.id if body else None, budget=budget if method == "budget_approval" else None,
             min_picks=settings.get("min_picks"), max_picks=settings.get("max_picks"), seats=settings.get("seats"),
             tally_rule=settings.get("tally_rule", "greedy"), allow_revote=settings.get("allow_revote", False),
-            live_results=settings.get("live_results", False), event_id=event.id if event else None)
+            live_results=settings.get("live_results", False), event_id=event.id if event else None,
+            min_age=settings.get("min_age"))
         for option in options:
             title, cost, *rest = option
             services.add_option(round_, title=title, description="", cost=cost,

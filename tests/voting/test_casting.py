@@ -217,3 +217,51 @@ def test_an_attendee_round_needs_an_event(db, make):
                             eligibility="event_attendees", body_id=None, budget=None, min_picks=None,
                             max_picks=2, seats=1, tally_rule="greedy", allow_revote=False, live_results=False)
     assert "행사를 정해 주세요" in error.value.message
+
+
+def test_a_minimum_age_admits_only_residents_old_enough_on_the_opening_day(client, db, auth, make, rounds):
+    from app.voting.eligibility import opening_day
+
+    round_ = rounds.create(eligibility="verified_residents", min_age=14)
+    day = opening_day(round_)
+    fourteen_today = make.user()
+    fourteen_today.birth_date = day.replace(year=day.year - 14)
+    fourteen_tomorrow = make.user()
+    fourteen_tomorrow.birth_date = day.replace(year=day.year - 14) + timedelta(days=1)
+    undeclared = make.user()
+    db.session.commit()
+    a = rounds.option_ids(round_)[0]
+    outcomes = {}
+    for person in (undeclared, fourteen_tomorrow, fourteen_today):
+        auth.login(person)
+        response = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+        outcomes[person.id] = (response.status_code, text(response))
+        auth.logout()
+    assert outcomes[undeclared.id][0] >= 400 and "생년월일을 입력한 뒤" in outcomes[undeclared.id][1]
+    assert outcomes[fourteen_tomorrow.id][0] >= 400 and "만 14세 이상만" in outcomes[fourteen_tomorrow.id][1]
+    assert outcomes[fourteen_today.id][0] == 200
+    assert _count(db, Ballot, round_) == 1
+    assert services.turnout(round_)["eligible"] == 1
+
+
+def test_a_minimum_age_is_only_for_resident_votes(db, make):
+    body = make.body()
+    with pytest.raises(ServiceError) as error:
+        services.save_round(None, actor=make.staff(), title="위원 투표", description="", method="approval",
+                            eligibility="body_members", body_id=body.id, budget=None, min_picks=None,
+                            max_picks=2, seats=1, tally_rule="greedy", allow_revote=False, live_results=False,
+                            min_age=19)
+    assert "구민" in error.value.message
+
+
+def test_residents_can_declare_a_birth_date_and_it_goes_with_their_data(client, db, auth, make):
+    person = make.user()
+    auth.login(person)
+    form = {"display_name": person.display_name, "residency": "resident", "dong": person.dong}
+    response = client.post("/account/me", data={**form, "birth_date": "2199-01-01"})
+    assert response.status_code == 200 and "생년월일을 올바르게" in text(response)
+    client.post("/account/me", data={**form, "birth_date": "2010-03-01"})
+    db.session.refresh(person)
+    assert str(person.birth_date) == "2010-03-01"
+    exported = client.get("/account/me/export.json").get_data(as_text=True)
+    assert "2010-03-01" in exported
