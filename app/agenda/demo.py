@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.agenda.models import AgendaItem, Follow, StageMove, Support
-from app.agenda.services import body_for_stage, fields
+from app.agenda.services import _record_move, fields
 from app.agenda.stages import CLIMB
 from app.auth.models import User
 from app.bodies.models import Body, MemberRole, Membership
@@ -128,18 +128,7 @@ def _climb(item: AgendaItem, stage: str, moment, made: list[AgendaItem]) -> None
 
 
 def _step(item: AgendaItem, to_stage: str, decision: str, actor: User | None, when) -> None:
-    from app.agenda.stages import STAGES
-
-    from_stage = item.stage
-    deciding_body = item.body_id
-    if to_stage == "on_hold":
-        item.held_stage = from_stage
-    item.stage = to_stage
-    if STAGES[to_stage].body_kind is not None:
-        body = body_for_stage(item, to_stage)
-        item.body_id = body.id if body else None
-    db.session.add(StageMove(item=item, from_stage=from_stage, to_stage=to_stage, body_id=deciding_body,
-                             actor_id=getattr(actor, "id", None), decision_type=decision,
-                             reason=REASONS.get(to_stage, ""), created_at=when,
-                             minutes_ref=(f"{when:%Y-%m-%d} 정기회의 회의록" if decision == "meeting_decision" else None)))
+    _record_move(item, to_stage, actor=actor, decision_type=decision, reason=REASONS.get(to_stage, ""),
+                 minutes_ref=(f"{when:%Y-%m-%d} 정기회의 회의록" if decision == "meeting_decision" else None),
+                 at=when, notify=False)
     db.session.flush()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from celery import shared_task
@@ -336,7 +336,9 @@ def close_unsupported(cycle: PlanCycle) -> int:
 # --- the stage machine ------------------------------------------------------------
 
 def _record_move(item: AgendaItem, to_stage: str, *, actor: User | None, decision_type: str, reason: str,
-                 minutes_ref: str | None = None, vote_round_id: int | None = None) -> StageMove:
+                 minutes_ref: str | None = None, vote_round_id: int | None = None,
+                 at: datetime | None = None, notify: bool = True) -> StageMove:
+    """Move ``item`` and write the move's row; ``at`` and ``notify=False`` are for back-dated demo history."""
     from_stage = item.stage
     deciding_body = item.body_id  # the body that held the item takes the decision
     if to_stage == "on_hold":
@@ -347,12 +349,12 @@ def _record_move(item: AgendaItem, to_stage: str, *, actor: User | None, decisio
         item.body_id = body.id if body else None
     elif to_stage == "proposed":
         item.body_id = None  # an adopted, rejected or held item stays listed with the body that decided it
-    item.updated_at = now()
+    item.updated_at = at or now()
     move = StageMove(item=item, from_stage=from_stage, to_stage=to_stage, body_id=deciding_body,
                      actor_id=getattr(actor, "id", None), decision_type=decision_type, reason=reason or "",
-                     minutes_ref=minutes_ref or None, vote_round_id=vote_round_id, created_at=now())
+                     minutes_ref=minutes_ref or None, vote_round_id=vote_round_id, created_at=at or now())
     db.session.add(move)
-    if from_stage is not None and from_stage != "draft":
+    if notify and from_stage is not None and from_stage != "draft":
         _tell_followers(item, _("「%(title)s」이(가) '%(to)s' 단계로 바뀌었습니다.", title=item.title,
                                 to=STAGES[to_stage].label))
     return move
