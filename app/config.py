@@ -68,9 +68,23 @@ def load_config(instance_path: str) -> dict:
                 "refresh-vote-rounds": {"task": "app.voting.refresh_rounds", "schedule": 60.0},
                 "notification-digests": {"task": "app.notifications.send_digests", "schedule": 86400.0},
                 "close-unsupported-agenda": {"task": "app.agenda.close_unsupported", "schedule": 86400.0},
+                "close-online-forums": {"task": "app.forums.close_due_forums", "schedule": 300.0},
+                # Each reminder goes out once per registration, however often this runs.
+                "event-reminders": {"task": "app.events.send_reminders", "schedule": 300.0},
+                "event-guest-data-purge": {"task": "app.events.purge_guest_data", "schedule": 86400.0},
             },
         },
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or redis_url,
+        # Processes of one deployment share a channel; separate deployments on one Redis need their own.
+        "SOCKETIO_CHANNEL": os.environ.get("SOCKETIO_CHANNEL", "flask-socketio"),
+        # Realtime discussion (app/forums): posting limits and moderation.
+        "FORUM_POST_RATE_LIMIT": os.environ.get("FORUM_POST_RATE_LIMIT", "10 per minute"),
+        "FORUM_REPORT_THRESHOLD": int(os.environ.get("FORUM_REPORT_THRESHOLD", "3")),
+        "FORUM_SLOW_MODE_DEFAULT": int(os.environ.get("FORUM_SLOW_MODE_DEFAULT", "0")),
+        "FORUM_BLOCKED_WORDS_FILE": os.environ.get("FORUM_BLOCKED_WORDS_FILE") or None,
+        "FORUM_MAX_POST_CHARS": int(os.environ.get("FORUM_MAX_POST_CHARS", "5000")),
+        "FORUM_EDIT_MINUTES": int(os.environ.get("FORUM_EDIT_MINUTES", "15")),
+        "FORUM_SOCKET_EVENTS_PER_10S": int(os.environ.get("FORUM_SOCKET_EVENTS_PER_10S", "40")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "ko",
@@ -97,5 +111,8 @@ def load_config(instance_path: str) -> dict:
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
+        "EVENT_REGISTER_RATE_LIMIT": os.environ.get("EVENT_REGISTER_RATE_LIMIT", "30 per minute"),
+        # Guests' names, contacts and answers are erased this many days after their event.
+        "EVENT_GUEST_DATA_RETENTION_DAYS": int(os.environ.get("EVENT_GUEST_DATA_RETENTION_DAYS", "30")),
         "TOKEN_MAX_AGE_SECONDS": int(os.environ.get("TOKEN_MAX_AGE_SECONDS", str(60 * 60 * 24))),
     }

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("events", __name__, url_prefix="/events", template_folder="templates")
 
-from app.events import permissions, routes  # noqa: E402,F401
+from app.events import permissions, routes, tasks  # noqa: E402,F401

@@ -923,3 +923,12 @@ def my_registrations(user) -> list[Registration]:
     return list(db.session.scalars(
         select(Registration).where(Registration.user_id == user.id).join(Registration.event)
         .options(selectinload(Registration.event)).order_by(Event.starts_at.desc())))
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first in line; None unless waitlisted."""
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        return None
+    return (db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.event_id == registration.event_id, Registration.status == RegistrationStatus.WAITLISTED,
+        Registration.id < registration.id)) or 0) + 1
