@@ -54,6 +54,8 @@ class MoveForm(FlaskForm):
                            description=_l("반려·보류·병합할 때는 꼭 적어 주세요. 타임라인에 공개됩니다."))
     minutes_ref = StringField(_l("회의록(주소나 회의 이름)"), validators=[Optional(), Length(max=300)])
     merge_into_id = IntegerField(_l("합칠 의제 번호(병합할 때)"), validators=[Optional()])
+    vote_round_id = IntegerField(_l("근거가 된 투표 번호(투표 결과로 정할 때)"), validators=[Optional()],
+                                 description=_l("결과가 공개된 투표만 연결할 수 있습니다. 타임라인에 결과 링크가 붙습니다."))
     version = HiddenField()
 
     def __init__(self, *args, item=None, **kwargs):

@@ -175,7 +175,7 @@ def move(item_id: int):
         version = int(form.version.data or 0)
         services.move(item, form.to_stage.data, actor=current_user, decision_type=form.decision_type.data,
                       reason=form.reason.data, expected_version=version, minutes_ref=form.minutes_ref.data,
-                      merge_into_id=form.merge_into_id.data)
+                      merge_into_id=form.merge_into_id.data, vote_round_id=form.vote_round_id.data)
     except (ServiceError, ValueError) as error:
         status = getattr(error, "status", 400)
         fresh = services.get_item_or_404(item_id)

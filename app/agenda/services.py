@@ -369,7 +369,8 @@ def _tell_followers(item: AgendaItem, message: str) -> None:
 
 
 def move(item: AgendaItem, to_stage: str, *, actor: User, decision_type: str, reason: str,
-         expected_version: int, minutes_ref: str | None = None, merge_into_id: int | None = None) -> None:
+         expected_version: int, minutes_ref: str | None = None, merge_into_id: int | None = None,
+         vote_round_id: int | None = None) -> None:
     """Move an item one step, recording who, at which body, how, why and when; one of two simultaneous moves wins."""
     if item.version != expected_version:
         raise Conflict(_("다른 사람이 먼저 이 의제를 옮겼습니다. 새로 고친 뒤 현재 단계를 확인해 주세요."))
@@ -391,6 +392,15 @@ def move(item: AgendaItem, to_stage: str, *, actor: User, decision_type: str, re
     reason = (reason or "").strip()
     if to_stage in ("rejected", "on_hold", "merged") and not reason:
         raise ServiceError(_("사유를 적어 주세요."), "reason")
+    if vote_round_id:
+        from app.voting.models import RoundStatus, VoteRound
+
+        round_ = db.session.get(VoteRound, vote_round_id)
+        if round_ is None or round_.status is not RoundStatus.PUBLISHED:
+            raise ServiceError(_("근거 투표 번호를 확인해 주세요. 결과가 공개된 투표여야 합니다."), "vote_round_id")
+        decision_type = "vote_result"
+    elif decision_type == "vote_result":
+        raise ServiceError(_("투표 결과로 정할 때는 근거가 된 투표 번호를 적어 주세요."), "vote_round_id")
     if to_stage == "resume":
         to_stage = item.held_stage or "proposed"
     target = None
@@ -399,7 +409,8 @@ def move(item: AgendaItem, to_stage: str, *, actor: User, decision_type: str, re
         if target is None or target.id == item.id or not target.stage_obj.open or target.cycle_id != item.cycle_id:
             raise ServiceError(_("합칠 의제 번호를 확인해 주세요. 같은 주기의 진행 중인 다른 의제여야 합니다."),
                                "merge_into_id")
-    _record_move(item, to_stage, actor=actor, decision_type=decision_type, reason=reason, minutes_ref=minutes_ref)
+    _record_move(item, to_stage, actor=actor, decision_type=decision_type, reason=reason, minutes_ref=minutes_ref,
+                 vote_round_id=vote_round_id or None)
     if target is not None:
         _merge(item, target)
     audit.record("agenda.move", item, actor=actor, to=to_stage, decision=decision_type)

@@ -327,3 +327,36 @@ def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db,
     last = db.session.scalars(select(StageMove).where(StageMove.item_id == chosen.id).order_by(StageMove.id)).all()[-1]
     assert (last.decision_type, last.vote_round_id, last.body_id) == ("vote_result", round_.id, world.sub.id)
     assert "투표 결과" in text(client.get(f"/agenda/{chosen.id}"))
+
+
+def test_a_move_by_vote_result_names_a_published_vote_and_links_its_results(client, db, auth, make, world, app):
+    from app.voting import services as voting
+
+    item = world.propose(app.test_client(), make.user())
+    _forward(db, item, world, make)
+    staff = make.staff()
+    round_ = voting.save_round(None, actor=staff, title="분과 찬반 투표", description="", method="yes_no",
+                               eligibility="any_user", body_id=world.sub.id, budget=None, min_picks=None,
+                               max_picks=None, seats=None, tally_rule="greedy", allow_revote=False,
+                               live_results=False)
+    auth.login(world.chairs["sub"])
+    form = {"to_stage": "working_council", "version": item.version, "decision_type": "vote_result"}
+    missing = client.post(f"/agenda/{item.id}/move", data=form)
+    unpublished = client.post(f"/agenda/{item.id}/move", data={**form, "vote_round_id": round_.id})
+    for response, message in ((missing, "근거가 된 투표 번호를 적어"), (unpublished, "결과가 공개된 투표여야")):
+        assert response.status_code == 422 and message in text(response)
+    db.session.refresh(item)
+    assert item.stage == "subcommittee"
+    voting.add_option(round_, title="찬반", description="", cost=0, proposer_id=None, actor=staff)
+    voting.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
+    voting.open_round(round_, actor=staff)
+    voting.close_round(round_, actor=staff)
+    voting.request_tally(round_, actor=staff)
+    voting.publish(round_, actor=staff)
+    db.session.refresh(item)
+    response = client.post(f"/agenda/{item.id}/move", data={**form, "version": item.version,
+                                                            "vote_round_id": round_.id})
+    assert response.status_code == 302
+    last = db.session.scalars(select(StageMove).where(StageMove.item_id == item.id).order_by(StageMove.id)).all()[-1]
+    assert (last.to_stage, last.decision_type, last.vote_round_id) == ("working_council", "vote_result", round_.id)
+    assert f"/votes/{round_.id}/results" in text(client.get(f"/agenda/{item.id}"))
