@@ -130,6 +130,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(events_bp)
     app.register_blueprint(reports_bp)
 
+    from app.events.live import live_bp  # the live page, console, projector and the /live namespace
+
+    app.register_blueprint(live_bp)
+
     from app import sockets  # noqa: F401
     from app.errors import register_error_pages
 

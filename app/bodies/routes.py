@@ -29,10 +29,13 @@ def detail(body_id: int):
     membership = services.current_membership(body, current_user)
     my_applications = services.applications_of(current_user, body) if current_user.is_authenticated else []
     from app.agenda.services import list_items
+    from app.bodies.meetings.services import meetings_of, published_minutes_of
 
     return render_template(
         "bodies/detail.html",
         body=body,
+        meetings=meetings_of(body, limit=5),
+        minutes=published_minutes_of(body),
         agenda=list_items(body_id=body.id, per_page=10),
         memberships=body.current_memberships(),
         my_membership=membership,
