@@ -144,4 +144,8 @@ def seed_demo() -> bool:
 
     seed_votes(accounts)
     seed_agenda(accounts)
+
+    from app.events.demo import seed_events
+
+    seed_events(accounts)
     return True

@@ -5,7 +5,7 @@ a registrant who joined the live room, a member present at a body meeting's roll
 call. Body meetings are grouped by the kind of the body that held them (the
 district reports e.g. "협치분과회의 35회, 누적 376명"); town halls, forums,
 debates and trainings by their own kind. "Held" means published (not a draft,
-not cancelled) and already started.
+not cancelled) and either started or with someone already checked in.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from app.bodies.models import Body, BodyKind
 from app.events.models import Attendance, AttendanceMode, Event, EventKind, EventStatus
@@ -64,14 +65,19 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def meeting_label(kind: BodyKind) -> str:
-    return _("%(kind)s 회의", kind=kind.label)
+    """How the district names a body kind's meetings in its reports."""
+    return {BodyKind.SUBCOMMITTEE: _("협치분과 회의"), BodyKind.WORKING_COUNCIL: _("분과실무협의회 회의"),
+            BodyKind.PRACTICAL_COMMITTEE: _("협치실무위원회 회의"), BodyKind.DISTRICT_COUNCIL: _("구 협치회의")}[kind]
 
 
 def participation(start: date, end: date) -> Report:
     """Events held between KST dates ``start`` and ``end`` (inclusive) and their participants, by kind."""
     lo, hi = _bounds(start, end)
-    hi = min(hi, now())
-    held = (Event.status == EventStatus.PUBLISHED) & (Event.starts_at >= lo) & (Event.starts_at < hi)
+    # Held: published, in the period, and either started or already checking people in.
+    present = aliased(Attendance)
+    has_attendance = select(present.id).where(present.event_id == Event.id).correlate(Event).exists()
+    held = ((Event.status == EventStatus.PUBLISHED) & (Event.starts_at >= lo) & (Event.starts_at < hi)
+            & ((Event.starts_at <= now()) | has_attendance))
     counted = (
         select(Event.id.label("event_id"), Event.kind.label("kind"), Event.body_id.label("body_id"),
                func.count(Attendance.id).label("n"),

@@ -35,6 +35,9 @@ def test_report_counts_meetings_by_body_kind_and_events_by_kind(client, auth, ma
     services.cancel_event(cancelled, actor=cancelled.created_by, reason="우천")
     _held(new_event, make, EventKind.OPEN_FORUM, people=0, when=datetime(2026, 12, 20, 5, 0))  # not yet held
     clock.set(datetime(2026, 11, 25, 1, 0))
+    # Check-in opens before the start: an event already admitting people counts as held.
+    starting = _held(new_event, make, EventKind.TRAINING, people=0, when=datetime(2026, 11, 25, 2, 0))
+    services.add_walk_in(starting, "일찍 온 주민", actor=starting.created_by)
 
     report = participation(date(2026, 1, 1), date(2026, 12, 31))
     rows = {r.key: (r.held, r.participants) for r in report.rows}
@@ -42,7 +45,8 @@ def test_report_counts_meetings_by_body_kind_and_events_by_kind(client, auth, ma
     assert rows["meeting:district_council"] == (1, 20)
     assert rows["event:town_hall"] == (1, 43)
     assert rows["event:open_forum"] == (0, 0)
-    assert (report.total.held, report.total.participants) == (5, 77)
+    assert rows["event:training"] == (1, 1)
+    assert (report.total.held, report.total.participants) == (6, 78)
     assert [(b.label, b.held, b.participants) for b in report.bodies][:2] == [("복지건강분과", 2, 12),
                                                                                ("교육문화분과", 1, 2)]
 
@@ -52,7 +56,7 @@ def test_report_counts_meetings_by_body_kind_and_events_by_kind(client, auth, ma
     response = client.get("/reports/participation.csv?year=2026")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert ["협치분과 회의", "3", "14", "12", "2", "4.7"] in rows
-    assert ["합계", "5", "77", "72", "5", "15.4"] in rows
+    assert ["합계", "6", "78", "73", "5", "13.0"] in rows
 
 
 def test_report_period_and_permissions(client, auth, make):
