@@ -93,7 +93,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.session_protection = "basic"
     socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], async_mode="threading",
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
-                      manage_session=False)
+                      manage_session=False, channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"))
 
     from app.tasks import celery_init_app
 
@@ -129,6 +129,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(events_bp)
     app.register_blueprint(reports_bp)
+
+    from app.forums import bp as forums_bp
+    from app.forums import sockets as _forum_sockets  # noqa: F401  (the /forums Socket.IO namespace)
+
+    app.register_blueprint(forums_bp)
 
     from app.events.live import live_bp  # the live page, console, projector and the /live namespace
 
