@@ -8,10 +8,6 @@ from app.permissions import REGISTRY, is_authenticated, is_staff, is_verified, p
 from app.utils import now, today
 
 
-def _rule(name: str):
-    return REGISTRY.get(name)
-
-
 def is_body_member(user, body) -> bool:
     """A current member of ``body`` (any role)."""
     from sqlalchemy import select
@@ -26,13 +22,8 @@ def is_body_member(user, body) -> bool:
 
 
 def event_visible(user, event) -> bool:
-    """The events feature decides who sees an event; until it says, published events are public."""
-    rule = _rule("events.view")
-    if rule is not None:
-        return rule(user, event)
-    from app.events.models import EventStatus
-
-    return event is not None and (event.status is EventStatus.PUBLISHED or is_staff(user))
+    """The events feature decides who sees an event (events.view)."""
+    return REGISTRY["events.view"](user, event)
 
 
 @predicate
@@ -68,11 +59,15 @@ def thread_takes_posts(user, target) -> bool:
 
 @predicate
 def follows_live(user, event) -> bool:
-    """Who may follow an event's live room; the events feature owns the rule (events.follow_live)."""
-    rule = _rule("events.follow_live")
-    if rule is not None:
-        return rule(user, event)
-    return event_visible(user, event)  # until events registers its rule
+    """Who may follow an event's live room: the events feature's rule (events.follow_live)."""
+    return REGISTRY["events.follow_live"](user, event)
+
+
+@predicate
+def manages_event(user, target) -> bool:
+    """Staff, or who runs the event (events.manage), for an event's discussion and Q&A."""
+    event = getattr(target, "event", target) if target is not None else None
+    return event is not None and type(event).__name__ == "Event" and REGISTRY["events.manage"](user, event)
 
 
 @predicate
@@ -89,10 +84,10 @@ register("forums.read", may_read)
 register("forums.post", is_verified & may_read & thread_takes_posts)
 register("forums.react", is_verified & may_read)
 register("forums.report", is_authenticated & may_read)
-register("forums.moderate", is_staff)
+register("forums.moderate", is_staff | manages_event)
 register("forums.manage", is_staff)  # online forums, summaries, blocked words, the moderation queue
 register("forums.summarize", is_staff & forum_is_closed)
 register("forums.qa.view", follows_live)
 register("forums.qa.ask", is_verified & follows_live & qa_is_open)
 register("forums.qa.vote", is_verified & follows_live & qa_is_open)
-register("forums.qa.moderate", is_staff)
+register("forums.qa.moderate", is_staff | manages_event)

@@ -40,6 +40,17 @@ def _int(value) -> int | None:
     return None
 
 
+def _optional_id(data: dict, key: str) -> int | None:
+    """An id the client may leave out; anything else than a whole number is refused."""
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    number = _int(value)
+    if number is None:
+        raise ServiceError(_("잘못된 요청입니다. 페이지를 새로 고친 뒤 다시 시도해 주세요."))
+    return number
+
+
 def _text(value, limit: int = 20000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
@@ -202,7 +213,7 @@ def post(data):
     _need_login()
     target = _target(data)
     created = services.create_post(target, current_user._get_current_object(), _text(data.get("body")),
-                                   parent_id=_int(data.get("parent_id")), quote_id=_int(data.get("quote_id")),
+                                   parent_id=_optional_id(data, "parent_id"), quote_id=_optional_id(data, "quote_id"),
                                    client_id=data.get("client_id"))
     return {"ok": True, "post_id": created.id}
 
