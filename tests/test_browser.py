@@ -133,6 +133,15 @@ def test_pages_pass_axe_accessibility_checks(live_server, browser, width):
     PAGES["chair@demo.hyeopchi.kr"] += [f"/votes/{review}", f"/votes/{town_hall}"]
     PAGES["staff@demo.hyeopchi.kr"] += [f"/votes/{town_hall}/manage", f"/votes/{town_hall}/paper", f"/votes/{review}/manage",
                                         "/votes/new"]
+    with live_server["engine"].connect() as conn:
+        event_id = conn.execute(sa.text("SELECT id FROM event WHERE title LIKE '2027 협치사업 주민총회%'")).scalar()
+        guest_code = conn.execute(sa.text("SELECT code FROM event_registration WHERE event_id = :e AND user_id IS NULL"),
+                                  {"e": event_id}).scalar()
+    PAGES["visitor"] += ["/events/", "/events/calendar", f"/events/{event_id}", f"/events/{event_id}/guest",
+                         f"/events/ticket/{guest_code}"]
+    PAGES["chair@demo.hyeopchi.kr"] += [f"/events/{event_id}", "/events/mine"]
+    PAGES["staff@demo.hyeopchi.kr"] += ["/events/new", f"/events/{event_id}/manage", f"/events/{event_id}/edit",
+                                        f"/events/{event_id}/check-in", "/reports/participation"]
     for who, paths in PAGES.items():
         if who != "visitor":
             context.clear_cookies()

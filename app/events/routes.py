@@ -38,6 +38,11 @@ def _register_limit() -> str:
     return current_app.config["EVENT_REGISTER_RATE_LIMIT"]
 
 
+def _form_status(error: ServiceError) -> int:
+    """A form sent back with its errors answers 422 (Conflict stays 409, NotAllowed 403)."""
+    return 422 if error.status == 400 else error.status
+
+
 def _to_utc(value: datetime | None) -> datetime | None:
     return value - KST if value else None
 
@@ -153,12 +158,12 @@ def register(event_id: int):
     event = _event(event_id)
     form = RegisterForm()
     if not form.validate_on_submit():
-        return _detail_page(event, 400, form)
+        return _detail_page(event, 422, form)
     try:
         registration = services.register(event, current_user, _details_from(form))
     except ServiceError as error:
         show_on_form(form, error)
-        return _detail_page(event, error.status, form)
+        return _detail_page(event, _form_status(error), form)
     if registration.status is RegistrationStatus.CONFIRMED:
         flash(_("참가 신청이 확정되었습니다."), "success")
     else:
@@ -184,11 +189,11 @@ def guest(event_id: int):
                                                       phone=form.phone.data, details=_details_from(form))
         except ServiceError as error:
             show_on_form(form, error)
-            status = error.status
+            status = _form_status(error)
         else:
             return redirect(url_for("events.guest_confirm", token=claim.token))
     elif request.method == "POST":
-        status = 400
+        status = 422
     return render_template("events/guest.html", event=event, form=form, refusal=services.window_refusal(event),
                            answers_given=request.form), status
 
@@ -208,12 +213,12 @@ def guest_confirm(token: str):
             registration = services.confirm_guest_registration(claim, form.code.data)
         except ServiceError as error:
             show_on_form(form, error)
-            status = error.status
+            status = _form_status(error)
         else:
             flash(_("신청이 접수되었습니다. 등록 코드를 꼭 보관해 주세요."), "success")
             return redirect(url_for("events.ticket", code=registration.code))
     elif request.method == "POST":
-        status = 400
+        status = 422
     return render_template("events/guest_confirm.html", claim=claim, event=claim.event, form=form), status
 
 
@@ -232,7 +237,7 @@ def _ticket(code: str):
 @bp.route("/ticket/<code>")
 def ticket(code: str):
     registration = _ticket(code)
-    qr = segno.make(registration.display_code, error="m").svg_data_uri(scale=8, border=2)
+    qr = segno.make(registration.display_code, error="m").svg_data_uri(scale=8, border=3, light="#fff")
     return render_template("events/ticket.html", registration=registration, event=registration.event, qr=qr,
                            position=services.waitlist_position(registration), cancel_form=EmptyForm())
 
@@ -331,13 +336,13 @@ def new():
                 **_fields(form))
         except ServiceError as error:
             show_on_form(form, error)
-            status = error.status
+            status = _form_status(error)
         else:
             flash(_("행사를 공개했습니다.") if event.is_published else _("행사를 임시 저장했습니다. 공개하면 신청을 받습니다."),
                   "success")
             return redirect(url_for("events.manage", event_id=event.id))
     elif request.method == "POST":
-        status = 400
+        status = 422
     return render_template("events/form.html", form=form, event=None), status
 
 
@@ -356,12 +361,12 @@ def edit(event_id: int):
                                   body_id=int(form.body_id.data) if form.body_id.data else None, **fields)
         except ServiceError as error:
             show_on_form(form, error)
-            status = error.status
+            status = _form_status(error)
         else:
             flash(_("행사를 고쳤습니다."), "success")
             return redirect(url_for("events.manage", event_id=event.id))
     elif request.method == "POST":
-        status = 400
+        status = 422
     return render_template("events/form.html", form=form, event=event), status
 
 
@@ -406,7 +411,8 @@ def manage(event_id: int):
     return render_template(
         "events/manage.html", event=event, counts=services.registration_counts(event),
         needs=services.accessibility_totals(event), registrations=services.registrations_for(event),
-        seats_left=services.seats_left(event), cancel_form=CancelEventForm(), form=EmptyForm())
+        seats_left=services.seats_left(event), cancel_form=CancelEventForm(), form=EmptyForm(),
+        attended=services.attended_registration_ids(event))
 
 
 @bp.route("/<int:event_id>/registrants.csv")
@@ -436,12 +442,12 @@ def check_in(event_id: int):
         return _check_in_page(event)
     form = CheckInForm()
     if not form.validate_on_submit():
-        return _check_in_page(event, 400, code_form=form)
+        return _check_in_page(event, 422, code_form=form)
     try:
         row, already = services.check_in_by_code(event, form.code.data, actor=current_user)
     except ServiceError as error:
         show_on_form(form, error)
-        return _check_in_page(event, error.status, code_form=form)
+        return _check_in_page(event, _form_status(error), code_form=form)
     name = row.registration.person_name if row.registration else ""
     if already:
         flash(_("이미 입장 확인된 참가자입니다: %(name)s", name=name), "warning")
@@ -456,12 +462,12 @@ def walk_in(event_id: int):
     event = _event(event_id, "events.check_in")
     form = WalkInForm()
     if not form.validate_on_submit():
-        return _check_in_page(event, 400, walk_in_form=form)
+        return _check_in_page(event, 422, walk_in_form=form)
     try:
         services.add_walk_in(event, form.name.data, actor=current_user)
     except ServiceError as error:
         show_on_form(form, error)
-        return _check_in_page(event, error.status, walk_in_form=form)
+        return _check_in_page(event, _form_status(error), walk_in_form=form)
     flash(_("현장 참가자를 추가했습니다: %(name)s", name=form.name.data.strip()), "success")
     return redirect(url_for("events.check_in", event_id=event.id))
 

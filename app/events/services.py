@@ -932,3 +932,8 @@ def waitlist_position(registration: Registration) -> int | None:
     return (db.session.scalar(select(func.count()).select_from(Registration).where(
         Registration.event_id == registration.event_id, Registration.status == RegistrationStatus.WAITLISTED,
         Registration.id < registration.id)) or 0) + 1
+
+
+def attended_registration_ids(event: Event) -> set[int]:
+    return set(db.session.scalars(select(Attendance.registration_id).where(
+        Attendance.event_id == event.id, Attendance.registration_id.is_not(None))))

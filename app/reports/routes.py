@@ -49,7 +49,7 @@ def participation():
     return render_template("reports/participation.html", report=report, error=error,
                            years=list(range(this_year, this_year - 5, -1)),
                            year=start.year if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31)
-                           and start.year == end.year else None), 400 if error else 200
+                           and start.year == end.year else None), 422 if error else 200
 
 
 @bp.route("/participation.csv")

@@ -43,7 +43,7 @@ def test_unknown_cancelled_waitlisted_and_foreign_codes_are_refused_and_change_n
     for code, message in [("ZZZZ-ZZZZ", "찾을 수 없습니다"), (cancelled.code, "취소된 신청입니다"),
                           (waitlisted.code, "대기 중인 신청입니다"), (foreign.code, "다른 행사의 등록 코드")]:
         response = client.post(f"/events/{event.id}/check-in", data={"code": code})
-        assert response.status_code == 400, code
+        assert response.status_code == 422, code
         assert message in text(response), code
     assert _attendance_count(event) == 0
 
@@ -52,7 +52,7 @@ def test_walk_in_is_counted(client, auth, event):
     auth.login(event.created_by)
     assert client.post(f"/events/{event.id}/walk-in", data={"name": "현장 방문자"}).status_code == 302
     response = client.post(f"/events/{event.id}/walk-in", data={"name": "  "})
-    assert response.status_code == 400 and "이름을 입력해 주세요" in text(response)
+    assert response.status_code == 422 and "이름을 입력해 주세요" in text(response)
     rows = db.session.scalars(select(Attendance).where(Attendance.event_id == event.id)).all()
     assert [(r.walk_in_name, r.mode) for r in rows] == [("현장 방문자", AttendanceMode.ON_SITE)]
 

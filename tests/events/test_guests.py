@@ -24,7 +24,7 @@ def test_guest_registers_by_email_code_and_gets_a_ticket(client, event):
     code = _code_from(mail.body)
     wrong = "000000" if code != "000000" else "111111"
     response = client.post(confirm_url, data={"code": wrong})
-    assert response.status_code == 400 and "확인 코드가 맞지 않습니다" in text(response)
+    assert response.status_code == 422 and "확인 코드가 맞지 않습니다" in text(response)
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
 
     response = client.post(confirm_url, data={"code": code})
@@ -71,7 +71,7 @@ def test_guest_input_errors_are_explained(client, event):
              ({"name": "손님", "email": "not-an-email"}, "이메일 주소 형식")]
     for data, message in cases:
         response = client.post(f"/events/{event.id}/guest", data=data)
-        assert response.status_code == 400, data
+        assert response.status_code == 422, data
         assert message in text(response), data
     assert db.session.scalar(select(func.count()).select_from(GuestClaim)) == 0
 
@@ -84,14 +84,14 @@ def test_guest_code_expires_and_locks_after_five_wrong_tries(client, event, cloc
     for _ in range(5):
         client.post(url, data={"code": wrong})
     response = client.post(url, data={"code": code})
-    assert response.status_code == 400 and "여러 번 잘못 입력했습니다" in text(response)
+    assert response.status_code == 422 and "여러 번 잘못 입력했습니다" in text(response)
 
     response = client.post(f"/events/{event.id}/guest", data={"name": "손님", "email": "late2@example.com"})
     url = response.headers["Location"]
     code = _code_from(outbox_for("late2@example.com")[-1].body)
     clock.set(datetime(2026, 11, 25, 1, 31))
     response = client.post(url, data={"code": code})
-    assert response.status_code == 400 and "유효 시간(30분)이 지났습니다" in text(response)
+    assert response.status_code == 422 and "유효 시간(30분)이 지났습니다" in text(response)
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
 
 

@@ -86,7 +86,7 @@ def test_registering_after_the_window_is_refused_and_changes_nothing(client, aut
     clock.set(datetime(2026, 11, 30, 0, 1))
     auth.login(make.user())
     response = client.post(f"/events/{event.id}/register")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "신청 기간이 지났습니다" in text(response)
     assert _statuses(event) == []
 
@@ -95,7 +95,7 @@ def test_registering_before_the_window_opens_is_refused(client, auth, make, new_
     event = new_event(registration_opens_at=datetime(2026, 11, 28, 0, 0))
     auth.login(make.user())
     response = client.post(f"/events/{event.id}/register")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "신청 기간이 아닙니다" in text(response)
     assert _statuses(event) == []
 
@@ -111,12 +111,12 @@ def test_audience_rules_verified_residents_and_body_members(client, auth, make, 
 
     auth.login(unverified)
     response = client.post(f"/events/{residents_only.id}/register")
-    assert response.status_code == 400 and "인증을 마친 구민" in text(response)
+    assert response.status_code == 422 and "인증을 마친 구민" in text(response)
     auth.logout()
 
     auth.login(outsider)
     response = client.post(f"/events/{members_only.id}/register")
-    assert response.status_code == 400 and "복지건강분과 위원만" in text(response)
+    assert response.status_code == 422 and "복지건강분과 위원만" in text(response)
     assert client.post(f"/events/{residents_only.id}/register").status_code == 302
     auth.logout()
 
@@ -156,7 +156,7 @@ def test_required_question_and_answers_are_stored(client, auth, make, new_event)
     q1, q2 = event.questions
     auth.login(make.user())
     response = client.post(f"/events/{event.id}/register", data={f"answer_{q2.id}": "안녕하세요"})
-    assert response.status_code == 400 and "소속 동아리&#39;에 답해 주세요" in text(response)
+    assert response.status_code == 422 and "소속 동아리&#39;에 답해 주세요" in text(response)
     assert _statuses(event) == []
     response = client.post(f"/events/{event.id}/register", data={f"answer_{q1.id}": "햇살 모임",
                                                                   "needs_wheelchair": "y"})

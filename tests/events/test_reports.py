@@ -65,5 +65,5 @@ def test_report_period_and_permissions(client, auth, make):
     auth.logout()
     auth.login(make.staff())
     response = client.get("/reports/participation?start=2026-05-01&end=2026-04-01")
-    assert response.status_code == 400 and "기간을 YYYY-MM-DD 형식으로" in text(response)
+    assert response.status_code == 422 and "기간을 YYYY-MM-DD 형식으로" in text(response)
     assert client.get("/reports/participation?start=2026-01-01&end=2026-06-30").status_code == 200

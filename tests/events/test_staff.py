@@ -41,7 +41,7 @@ def test_bad_event_input_is_explained(client, auth, make):
              (dict(FORM, registration_closes_at="2026-12-06T10:00"), "신청 마감은 행사가 끝나기 전")]
     for data, message in cases:
         response = client.post("/events/new", data=data)
-        assert response.status_code == 400, message
+        assert response.status_code == 422, message
         assert message in text(response), message
     assert db.session.scalar(select(Event).where(Event.title == FORM["title"])) is None
 
@@ -64,7 +64,7 @@ def test_chair_and_secretary_host_events_of_their_own_body_only(client, auth, ma
     assert client.get(f"/events/{event.id}/manage").status_code == 200
     # Another body is not a choice, and a forged post is refused.
     response = client.post("/events/new", data=dict(FORM, body_id=str(other.id)))
-    assert response.status_code in (400, 403)
+    assert response.status_code in (422, 403)
     assert db.session.scalar(select(Event).where(Event.body_id == other.id)) is None
 
 
@@ -103,7 +103,7 @@ def test_cancelling_an_event_tells_registrants(client, auth, make, event):
     auth.logout()
     auth.login(make.user())
     response = client.post(f"/events/{event.id}/register")
-    assert response.status_code == 400 and "취소된 행사입니다" in text(response)
+    assert response.status_code == 422 and "취소된 행사입니다" in text(response)
 
 
 def test_draft_is_published_by_staff(client, auth, new_event):

@@ -60,11 +60,12 @@ def projector(event_id: int):
 
 
 def _console_page(event, status: int = 200, **forms):
-    forms.setdefault("segment_form", SegmentForm(formdata=None, data=_segment_data(event)))
-    announcement_form = forms.setdefault("announcement_form", AnnouncementForm(formdata=None))
+    # Each form has its own prefix: field names and ids stay unique on the one page.
+    forms.setdefault("segment_form", SegmentForm(formdata=None, data=_segment_data(event), prefix="segment"))
+    announcement_form = forms.setdefault("announcement_form", AnnouncementForm(formdata=None, prefix="notice"))
     if not announcement_form.client_token.data:
         announcement_form.client_token.data = uuid.uuid4().hex
-    forms.setdefault("vote_form", QuickVoteForm(formdata=None))
+    forms.setdefault("vote_form", QuickVoteForm(formdata=None, prefix="vote"))
     return render_template("events/console.html", event=event, state=services.snapshot(event),
                            rounds=services.event_rounds(event), on_screen=services.round_on_screen(event),
                            announcements=services.announcements(event, limit=50), action_form=EmptyForm(formdata=None),
@@ -101,7 +102,7 @@ def console(event_id: int):
 @limiter.limit(CONSOLE_LIMIT)
 def console_segment(event_id: int):
     event = _managed(event_id)
-    form = SegmentForm()
+    form = SegmentForm(prefix="segment")
     if not form.validate_on_submit():
         return _console_page(event, 422, segment_form=form)
     try:
@@ -117,7 +118,7 @@ def console_segment(event_id: int):
 @limiter.limit(CONSOLE_LIMIT)
 def console_announce(event_id: int):
     event = _managed(event_id)
-    form = AnnouncementForm()
+    form = AnnouncementForm(prefix="notice")
     if not form.validate_on_submit():
         return _console_page(event, 422, announcement_form=form)
     try:
@@ -148,7 +149,7 @@ def console_qa(event_id: int, action: str):
 @limiter.limit(CONSOLE_LIMIT)
 def console_quick_vote(event_id: int):
     event = _managed(event_id)
-    form = QuickVoteForm()
+    form = QuickVoteForm(prefix="vote")
     if not form.validate_on_submit():
         return _console_page(event, 422, vote_form=form)
     try:
