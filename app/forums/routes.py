@@ -424,11 +424,11 @@ def qa(event_id: int):
                              anonymous=form.anonymous.data, client_id=form.client_token.data or None)
             except ServiceError as error:
                 show_on_form(form, error)
-                return render_template("forums/qa.html", event=event, qa=qa_view(event, form=form)), _status(error)
+                return render_template("forums/qa.html", event=event, forum_qa_view=qa_view(event, form=form)), _status(error)
             flash(_("질문을 올렸습니다."), "success")
             return redirect(_safe_next(form.next.data, url_for("forums.qa", event_id=event.id)))
-        return render_template("forums/qa.html", event=event, qa=qa_view(event, form=form)), 422
-    return render_template("forums/qa.html", event=event, qa=qa_view(event))
+        return render_template("forums/qa.html", event=event, forum_qa_view=qa_view(event, form=form)), 422
+    return render_template("forums/qa.html", event=event)
 
 
 def _question_or_404(question_id: int) -> Question:

@@ -635,7 +635,8 @@ def _event_thread(event) -> Thread:
 
 def questions(event, viewer=None) -> list[Question]:
     """Open questions by votes (then age), then answered ones; hidden ones only for staff."""
-    stmt = select(Question).where(Question.event_id == event.id).options(joinedload(Question.author))
+    stmt = select(Question).where(Question.event_id == event.id).options(joinedload(Question.author)) \
+        .execution_options(populate_existing=True)
     if not (viewer is not None and can("forums.qa.moderate", event, user=viewer)):
         stmt = stmt.where(Question.state != QUESTION_HIDDEN)
     rows = list(db.session.scalars(stmt))
