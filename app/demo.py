@@ -148,4 +148,10 @@ def seed_demo() -> bool:
     from app.events.demo import seed_events
 
     seed_events(accounts)
+
+    from app.bodies.meetings.demo import seed_meetings
+    from app.events.live.demo import seed_live
+
+    seed_meetings(accounts)
+    seed_live(accounts)
     return True

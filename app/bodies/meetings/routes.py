@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -54,6 +54,7 @@ def meeting_new(body_id: int):
         form.client_token.data = uuid.uuid4().hex
         form.title.data = _("%(body)s 회의", body=body.name)
         form.day.data = (now() + timedelta(hours=9)).date()
+        form.start_time.data, form.end_time.data = time(19, 0), time(21, 0)  # after work, as most meetings are
     if form.validate_on_submit():
         times = services.kst_times(form.day.data, form.start_time.data, form.end_time.data)
         try:

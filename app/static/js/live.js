@@ -31,6 +31,10 @@
       if (!vote || !vote.open || !vote.turnout_url) { return; }
       turnoutTimer = setInterval(function () {
         fetch(vote.turnout_url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (t) {
+          if (projector && root.getAttribute("data-live-results") === "true" && t.cast !== vote.cast) {
+            window.location.reload();  // live results: the server redraws the chart and table
+            return;
+          }
           text(el("vote-turnout"), votedText.replace("{n}", t.cast));
           if (t.status !== "open") { clearInterval(turnoutTimer); turnoutTimer = null; }
         }).catch(function () { /* the next push or poll catches up */ });
@@ -87,12 +91,11 @@
       }
       pollTurnout(vote);
       root.setAttribute("data-qa-open", state.qa_open ? "true" : "false");
-      var badge = el("qa-badge");
-      if (badge) {
-        badge.textContent = badge.getAttribute(state.qa_open ? "data-text-open" : "data-text-closed");
-        badge.classList.toggle("bg-success", !!state.qa_open);
-        badge.classList.toggle("bg-light-gray", !state.qa_open);
-      }
+      // The forums' Q&A widget (if on the page) opens and closes with the console's switch.
+      var qaState = document.querySelector(".forum-qa .qa-state");
+      if (qaState) { qaState.textContent = qaState.getAttribute(state.qa_open ? "data-open" : "data-closed") || ""; }
+      var qaForm = document.querySelector(".forum-qa .qa-form");
+      if (qaForm) { qaForm.hidden = !state.qa_open; }
       // Other widgets on the page (the forums' live Q&A) can follow the same state.
       document.dispatchEvent(new CustomEvent("live:state", { detail: state }));
     }

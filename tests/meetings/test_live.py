@@ -1,0 +1,241 @@
+"""The live console of an online town hall: state in the database, pushed on /live after each commit."""
+from __future__ import annotations
+
+import contextvars
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.events import services as event_services
+from app.events.live.models import Announcement
+from app.events.models import Attendance, AttendanceMode, Audience, EventKind
+from app.extensions import socketio
+from app.voting.models import RoundStatus, VoteRound
+from tests.helpers import audit_rows, text
+from tests.meetings.conftest import login
+
+NOW = datetime(2026, 11, 25, 1, 0)  # 10:00 KST
+
+
+def own(fn, *args, **kwargs):
+    """Run a socket call in its own context, as on a server (no shared ``g`` between clients)."""
+    return contextvars.Context().run(fn, *args, **kwargs)
+
+
+@pytest.fixture
+def town_hall(db, make, clock):
+    clock.set(NOW)
+    staff = make.staff(name="진행자")
+    event = event_services.create_event(
+        kind=EventKind.TOWN_HALL, title="2027 온라인 타운홀", starts_at=NOW - timedelta(minutes=30),
+        ends_at=NOW + timedelta(hours=2), actor=staff, online=True, audience=Audience.PUBLIC, publish=True)
+    event.staff = staff
+    return event
+
+
+def follower(app, make, user=None):
+    """A browser following the live room: its HTTP client (logged in when ``user``) and its socket."""
+    http = app.test_client()
+    if user is not None:
+        login(http, user)
+    sock = own(socketio.test_client, app, namespace="/live", flask_test_client=http)
+    return http, sock
+
+
+def join(sock, event):
+    return own(sock.emit, "join", {"event_id": event.id}, namespace="/live", callback=True)
+
+
+def states(sock) -> list[dict]:
+    return [m["args"][0] for m in own(sock.get_received, "/live") if m["name"] == "state"]
+
+
+def test_console_is_for_staff_and_event_managers(client, db, make, town_hall):
+    login(client, make.user())
+    assert client.get(f"/events/{town_hall.id}/console").status_code == 403
+    assert client.post(f"/events/{town_hall.id}/console/announcements", data={"notice-text": "몰래"}).status_code == 403
+    login(client, town_hall.staff)
+    assert client.get(f"/events/{town_hall.id}/console").status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Announcement)) == 0
+
+
+def test_an_event_without_a_live_room_has_no_console(client, db, make, town_hall):
+    on_site = event_services.create_event(kind=EventKind.TOWN_HALL, title="현장 행사", starts_at=NOW,
+                                          ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, venue="구청",
+                                          publish=True)
+    login(client, town_hall.staff)
+    assert client.get(f"/events/{on_site.id}/console").status_code == 404
+    assert client.get(f"/events/{on_site.id}/live").status_code == 404
+
+
+def test_an_announcement_reaches_followers_after_the_commit_and_a_reconnect_gets_the_state(app, client, db, make,
+                                                                                           town_hall):
+    _http, sock = follower(app, make, make.user(name="온라인주민"))
+    assert join(sock, town_hall)["ok"] is True
+    own(sock.get_received, "/live")
+    login(client, town_hall.staff)
+    client.post(f"/events/{town_hall.id}/console/segment", data={"segment-title": "2부 · 분과별 사업 설명", "segment-text": "복지건강분과부터"})
+    response = client.post(f"/events/{town_hall.id}/console/announcements",
+                           data={"notice-text": "10분 뒤 투표를 시작합니다.", "notice-client_token": "a1"})
+    assert response.status_code == 302
+    pushed = states(sock)
+    assert len(pushed) == 2
+    assert pushed[-1]["announcements"][0]["text"] == "10분 뒤 투표를 시작합니다."
+    assert pushed[-1]["segment"]["title"] == "2부 · 분과별 사업 설명"
+    assert pushed[-1]["seq"] > pushed[0]["seq"]
+    # A client that reconnects (or arrives late) is sent the whole state when it joins.
+    own(sock.disconnect, namespace="/live")
+    _http2, again = follower(app, make)
+    reply = join(again, town_hall)
+    assert reply["ok"] is True
+    assert reply["state"]["announcements"][0]["text"] == "10분 뒤 투표를 시작합니다."
+    assert reply["state"]["segment"]["text"] == "복지건강분과부터"
+    assert reply["state"]["seq"] == pushed[-1]["seq"]
+    assert audit_rows("live.announce") and audit_rows("live.segment")
+
+
+def test_nothing_is_pushed_when_the_change_is_refused(app, client, db, make, town_hall):
+    _http, sock = follower(app, make)
+    join(sock, town_hall)
+    own(sock.get_received, "/live")
+    login(client, town_hall.staff)
+    response = client.post(f"/events/{town_hall.id}/console/announcements", data={"notice-text": "   ", "notice-client_token": "b"})
+    assert response.status_code == 422
+    assert states(sock) == []
+
+
+def test_a_double_posted_announcement_is_stored_once(client, db, town_hall):
+    login(client, town_hall.staff)
+    for _ in range(2):
+        client.post(f"/events/{town_hall.id}/console/announcements", data={"notice-text": "휴식 10분", "notice-client_token": "same"})
+    assert db.session.scalar(select(func.count()).select_from(Announcement)) == 1
+
+
+def test_the_live_page_shows_the_current_state_without_javascript(app, client, db, town_hall):
+    login(client, town_hall.staff)
+    client.post(f"/events/{town_hall.id}/console/segment", data={"segment-title": "1부 · 인사말", "segment-text": ""})
+    client.post(f"/events/{town_hall.id}/console/announcements", data={"notice-text": "자료집은 행사 페이지에 있습니다.", "notice-client_token": "c"})
+    page = text(app.test_client().get(f"/events/{town_hall.id}/live"))
+    assert "1부 · 인사말" in page and "자료집은 행사 페이지에 있습니다." in page
+    assert 'src="/static/js/live.js"' in page
+    projector = text(app.test_client().get(f"/events/{town_hall.id}/projector"))
+    assert "1부 · 인사말" in projector and "자료집은 행사 페이지에 있습니다." in projector
+
+
+def test_opening_the_qa_sets_the_flag_and_tells_followers(app, client, db, make, town_hall):
+    _http, sock = follower(app, make)
+    join(sock, town_hall)
+    own(sock.get_received, "/live")
+    login(client, town_hall.staff)
+    client.post(f"/events/{town_hall.id}/console/qa/open")
+    db.session.refresh(town_hall)
+    assert town_hall.qa_open is True
+    assert states(sock)[-1]["qa_open"] is True
+    client.post(f"/events/{town_hall.id}/console/qa/close")
+    db.session.refresh(town_hall)
+    assert town_hall.qa_open is False
+    assert states(sock)[-1]["qa_open"] is False
+
+
+# --- joining and online attendance ----------------------------------------------------------
+
+def _online_attendance(db, event) -> list[Attendance]:
+    return list(db.session.scalars(select(Attendance).where(Attendance.event_id == event.id)))
+
+
+def test_joining_the_live_room_of_a_public_event_counts_a_logged_in_person_once(app, db, make, town_hall):
+    person = make.user()
+    _http, first = follower(app, make, person)
+    assert join(first, town_hall)["counted"] is True
+    _http2, second = follower(app, make, person)  # a second tab
+    join(second, town_hall)
+    rows = _online_attendance(db, town_hall)
+    assert [(r.user_id, r.mode) for r in rows] == [(person.id, AttendanceMode.ONLINE)]
+
+
+def test_an_anonymous_follower_is_not_counted(app, db, make, town_hall):
+    _http, sock = follower(app, make)
+    reply = join(sock, town_hall)
+    assert reply["ok"] is True and reply["counted"] is False
+    assert _online_attendance(db, town_hall) == []
+
+
+def test_before_the_event_joining_does_not_count(app, db, make, town_hall, clock):
+    clock.set(NOW - timedelta(hours=5))
+    _http, sock = follower(app, make, make.user())
+    assert join(sock, town_hall)["counted"] is False
+    assert _online_attendance(db, town_hall) == []
+
+
+def test_for_residents_only_events_only_registrants_count(app, db, make, town_hall, clock):
+    town_hall.audience = Audience.VERIFIED_RESIDENTS
+    db.session.commit()
+    registrant, bystander = make.user(), make.user()
+    clock.set(NOW - timedelta(days=1))  # registration closes when the event starts
+    registration = event_services.register(town_hall, registrant)
+    clock.set(NOW)
+    _h1, a = follower(app, make, registrant)
+    _h2, b = follower(app, make, bystander)
+    assert join(a, town_hall)["counted"] is True
+    assert join(b, town_hall)["counted"] is False
+    rows = _online_attendance(db, town_hall)
+    assert [(r.user_id, r.registration_id) for r in rows] == [(registrant.id, registration.id)]
+
+
+def test_joining_a_room_one_may_not_follow_is_refused(app, db, make, town_hall):
+    draft = event_services.create_event(kind=EventKind.TOWN_HALL, title="준비 중 행사", starts_at=NOW,
+                                        ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, online=True)
+    _http, sock = follower(app, make, make.user())
+    reply = join(sock, draft)
+    assert reply["ok"] is False and "볼 수 없습니다" in reply["error"]
+    assert join(sock, type("Fake", (), {"id": 999999})())["ok"] is False
+    assert _online_attendance(db, draft) == []
+
+
+# --- votes from the console --------------------------------------------------------------------
+
+def test_staff_launch_a_vote_that_attendees_cast_and_the_projector_shows(app, client, db, make, town_hall):
+    voter = make.user(name="투표주민")
+    http, sock = follower(app, make, voter)
+    join(sock, town_hall)  # joining online makes them an attendee
+    own(sock.get_received, "/live")
+    login(client, town_hall.staff)
+    response = client.post(f"/events/{town_hall.id}/console/votes", data={
+        "vote-title": "2부 안건 찬반", "vote-question": "청소년 자치공간 사업을 내년에 추진할까요?", "vote-minutes": "10",
+        "vote-live_results": "y"})
+    assert response.status_code == 302
+    round_ = db.session.scalar(select(VoteRound).where(VoteRound.event_id == town_hall.id))
+    assert (round_.method, round_.eligibility, round_.status) == ("yes_no", "event_attendees", RoundStatus.OPEN)
+    pushed = states(sock)[-1]["vote"]
+    assert (pushed["id"], pushed["open"]) == (round_.id, True)
+    option = round_.options[0]
+    assert http.post(f"/votes/{round_.id}/ballot", data={f"vote-{option.id}": "yes"}).status_code == 200
+    outsider = app.test_client()
+    login(outsider, make.user())
+    refused = outsider.post(f"/votes/{round_.id}/ballot", data={f"vote-{option.id}": "no"})
+    assert refused.status_code >= 400  # not checked in on site or online
+    projector = text(app.test_client().get(f"/events/{town_hall.id}/projector"))
+    assert "2부 안건 찬반" in projector and "투표 1명" in projector
+    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close")
+    db.session.refresh(round_)
+    assert round_.status is RoundStatus.CLOSED
+    assert states(sock)[-1]["vote"]["status"] == "closed"
+
+
+def test_a_vote_of_another_event_cannot_be_driven_from_this_console(client, db, make, town_hall):
+    other = event_services.create_event(kind=EventKind.TOWN_HALL, title="다른 행사", starts_at=NOW,
+                                        ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, online=True,
+                                        publish=True)
+    from app.voting import services as voting
+
+    round_ = voting.save_round(None, actor=town_hall.staff, title="다른 투표", description="", method="yes_no",
+                               eligibility="any_user", body_id=None, budget=None, min_picks=None, max_picks=None,
+                               seats=None, tally_rule="greedy", allow_revote=False, live_results=False,
+                               event_id=other.id)
+    login(client, town_hall.staff)
+    response = client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/open")
+    assert response.status_code == 422
+    assert "이 행사의 투표가 아닙니다" in text(response)
+    db.session.refresh(round_)
+    assert round_.status is RoundStatus.DRAFT
