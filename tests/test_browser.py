@@ -142,6 +142,18 @@ def test_pages_pass_axe_accessibility_checks(live_server, browser, width):
     PAGES["chair@demo.hyeopchi.kr"] += [f"/events/{event_id}", "/events/mine"]
     PAGES["staff@demo.hyeopchi.kr"] += ["/events/new", f"/events/{event_id}/manage", f"/events/{event_id}/edit",
                                         f"/events/{event_id}/check-in", "/reports/participation"]
+    with live_server["engine"].connect() as conn:
+        rows = conn.execute(sa.text("SELECT e.id, m.roll_call_at FROM body_meeting m JOIN event e ON e.id = m.event_id "
+                                    "WHERE e.body_id = :b ORDER BY e.starts_at"), {"b": body_id}).all()
+        held = next(i for i, called in rows if called is not None)
+        upcoming = next(i for i, called in rows if called is None)
+        live_id = conn.execute(sa.text("SELECT id FROM event WHERE title LIKE '온라인 타운홀%'")).scalar()
+    meetings = f"/bodies/{body_id}/meetings"
+    PAGES["visitor"] += [meetings, f"{meetings}/{held}", f"{meetings}/{held}/minutes", f"/events/{live_id}/live",
+                         f"/events/{live_id}/projector"]
+    PAGES["chair@demo.hyeopchi.kr"] += [f"{meetings}/new", f"{meetings}/{upcoming}", f"{meetings}/{upcoming}/minutes/edit",
+                                        f"/events/{live_id}/live"]
+    PAGES["staff@demo.hyeopchi.kr"] += [f"/events/{live_id}/console"]
     for who, paths in PAGES.items():
         if who != "visitor":
             context.clear_cookies()
