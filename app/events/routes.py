@@ -488,3 +488,16 @@ def promote(event_id: int):
 def event_status_badge(event) -> str:
     return {EventStatus.DRAFT: "bg-light-gray", EventStatus.PUBLISHED: "bg-primary",
             EventStatus.CANCELLED: "bg-danger"}[event.status]
+
+
+@bp.route("/sms-outbox")
+@login_required
+def sms_outbox():
+    """Staff: the text messages the platform sent (no SMS gateway yet: they are logged, and listed here)."""
+    require("outbox.view")
+    from sqlalchemy import select
+
+    from app.events.models import SmsMessage
+
+    messages = list(db.session.scalars(select(SmsMessage).order_by(SmsMessage.id.desc()).limit(200)))
+    return render_template("events/sms_outbox.html", messages=messages)

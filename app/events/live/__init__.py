@@ -8,4 +8,4 @@ from flask import Blueprint
 
 live_bp = Blueprint("live", __name__, template_folder="../templates")
 
-from app.events.live import models, permissions, routes, sockets  # noqa: E402,F401
+from app.events.live import models, routes, sockets  # noqa: E402,F401
