@@ -191,6 +191,12 @@ def test_joining_a_room_one_may_not_follow_is_refused(app, db, make, town_hall):
     assert reply["ok"] is False and "볼 수 없습니다" in reply["error"]
     assert join(sock, type("Fake", (), {"id": 999999})())["ok"] is False
     assert _online_attendance(db, draft) == []
+    # Refused means not in the room: the draft's console changes never reach this client.
+    own(sock.get_received, "/live")
+    staff = app.test_client()
+    login(staff, town_hall.staff)
+    assert staff.post(f"/events/{draft.id}/console/segment", data={"segment-title": "리허설"}).status_code == 302
+    assert states(sock) == []
 
 
 # --- votes from the console --------------------------------------------------------------------

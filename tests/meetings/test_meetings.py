@@ -370,3 +370,18 @@ def test_a_meeting_is_cancelled_with_a_reason_before_it_decides(client, db, comm
     refused = _roll_call(client, committee, meeting, committee.counting)
     assert refused.status_code == 409 and "취소된 회의" in text(refused)
     assert db.session.scalar(select(func.count()).select_from(RollCallEntry)) == 0
+
+
+def test_a_decision_on_an_item_that_moved_meanwhile_is_refused(client, db, committee):
+    meeting = committee.schedule(client)
+    item = committee.items[0]
+    _roll_call(client, committee, meeting, committee.counting[:3])
+    stale = item.version
+    item.title = "다른 화면에서 고친 제목"  # someone else changed the item after the page was loaded
+    db.session.commit()
+    response = _decide(client, committee, meeting, item, "advance", expected_version=str(stale))
+    assert response.status_code == 409
+    assert "다른 사람이 먼저 이 의제를 옮겼습니다" in text(response)
+    db.session.expire_all()
+    assert item.stage == "subcommittee"
+    assert db.session.scalar(select(func.count()).select_from(MeetingDecision)) == 0
