@@ -282,6 +282,8 @@ def _body_choices():
 
 def _event_form(event=None) -> EventForm:
     form = EventForm(bodies=_body_choices(), cycles=cycle_services.all_cycles())
+    if event is not None and event.is_meeting:  # a body meeting stays one (its own screens run it)
+        form.kind.choices = [(EventKind.BODY_MEETING.value, EventKind.BODY_MEETING.label)]
     if request.method == "GET" and event is not None:
         form.kind.data = event.kind.value
         form.title.data = event.title

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.bodies.models import MemberRole
 from app.events import services
-from app.events.models import Event, EventKind, EventStatus, RegistrationStatus
+from app.events.models import Audience, Event, EventKind, EventStatus, RegistrationStatus
 from app.extensions import db
 from app.notifications import Notification
 from tests.helpers import audit_rows, outbox_for, text
@@ -124,3 +124,18 @@ def test_manage_page_shows_accessibility_needs_only_as_totals(client, auth, make
     auth.login(event.created_by)
     page = text(client.get(f"/events/{event.id}/manage"))
     assert "수어 통역</dt><dd>2명" in page and "아이 돌봄</dt><dd>1명" in page
+
+
+def test_a_body_meeting_can_be_edited_and_stays_a_meeting(client, auth, make, new_event):
+    body = make.body(name="안전교통분과")
+    chair = make.user()
+    make.membership(body, chair, MemberRole.CHAIR)
+    meeting = new_event(kind=EventKind.BODY_MEETING, body=body, audience=Audience.BODY_MEMBERS, actor=chair)
+    auth.login(chair)
+    data = dict(FORM, kind="body_meeting", body_id=str(body.id), audience="body_members", title="제5차 정기회의",
+                version=str(meeting.version))
+    data.pop("publish")
+    assert client.post(f"/events/{meeting.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Event, meeting.id)
+    assert (saved.title, saved.kind) == ("제5차 정기회의", EventKind.BODY_MEETING)
