@@ -53,3 +53,24 @@ def test_month_view_and_ical_feeds(client, make, new_event):
     body_feed = Calendar.from_ical(client.get(f"/events/calendar/body/{body.id}.ics").data)
     assert [str(e["summary"]) for e in body_feed.walk("VEVENT")] == ["복지 워크숍"]
     assert client.get("/events/calendar/body/999999.ics").status_code == 404
+
+
+def test_beat_runs_the_reminder_and_purge_tasks(app, tmp_path, make, event, clock):
+    from app.config import load_config
+    from app.events.tasks import purge_guest_data, send_reminders
+
+    schedule = load_config(str(tmp_path))["CELERY"]["beat_schedule"]
+    celery = app.extensions["celery"]
+    for name in ("app.events.send_reminders", "app.events.purge_guest_data"):
+        assert any(entry["task"] == name for entry in schedule.values()), name
+        assert name in celery.tasks, name
+    services.register(event, make.user(email="beat@example.com"))
+    clock.set(event.starts_at - timedelta(hours=20))
+    send_reminders.delay()
+    send_reminders.delay()
+    assert [m.subject for m in outbox_for("beat@example.com")].count(
+        "[협치 플랫폼] 내일 행사가 열립니다: 2027 타운홀미팅") == 1
+    clock.set(event.ends_at + timedelta(days=app.config["EVENT_GUEST_DATA_RETENTION_DAYS"] + 1))
+    purge_guest_data.delay()
+    db.session.expire_all()
+    assert db.session.get(type(event), event.id).guest_data_purged_at is not None
