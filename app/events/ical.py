@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timezone
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Event as VEvent
 
 from app.events.models import Event, EventStatus
@@ -35,7 +36,7 @@ def _vevent(event: Event) -> VEvent:
     item.add("summary", event.title)
     location = event.venue or ""
     if event.online:
-        location = (location + " / " if location else "") + "온라인"
+        location = (location + " / " if location else "") + _("온라인")
     if location:
         item.add("location", location)
     item.add("description", (event.description or "") + ("\n\n" if event.description else "") + url)
