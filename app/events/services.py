@@ -43,6 +43,7 @@ HOST_ROLES = (MemberRole.CHAIR, MemberRole.CO_CHAIR, MemberRole.SECRETARY)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 GUEST_CODE_TTL = timedelta(minutes=30)
 GUEST_CODE_ATTEMPTS = 5
+GUEST_CODES_PER_HOUR = 5
 KST = timedelta(hours=9)
 
 
@@ -388,6 +389,16 @@ def _allocate(event: Event, answers: dict[int, str], details: RegistrationDetail
     return registration
 
 
+def _forget(cancelled: Registration) -> None:
+    """Remove a cancelled registration so its person can queue again; attendance already counted stays."""
+    db.session.execute(update(Attendance).where(Attendance.registration_id == cancelled.id)
+                       .values(registration_id=None))
+    db.session.execute(update(GuestClaim).where(GuestClaim.registration_id == cancelled.id)
+                       .values(registration_id=None))
+    db.session.delete(cancelled)
+    db.session.flush()
+
+
 def register(event: Event, user: User, details: RegistrationDetails | None = None) -> Registration:
     """Register a logged-in person: a seat, or the waitlist when the event is full; one per person."""
     details = details or RegistrationDetails.empty()
@@ -403,8 +414,7 @@ def register(event: Event, user: User, details: RegistrationDetails | None = Non
             raise Conflict(_("이미 이 행사에 신청했습니다. 신청 내역에서 확인해 주세요."))
         if previous is not None:
             # Registering again after cancelling: a new place at the end of the line.
-            db.session.delete(previous)
-            db.session.flush()
+            _forget(previous)
         registration = _allocate(event, answers, details, user_id=user.id)
         audit.record("event.register", registration, actor=user, event_id=event.id,
                      status=registration.status.value)
@@ -560,6 +570,12 @@ def start_guest_registration(event: Event, *, name: str, email: str | None, phon
     if phone and not valid_phone(phone):
         raise ServiceError(_("휴대전화 번호를 010-1234-5678 형식으로 입력해 주세요."), "phone")
     _check_answers(event, details)
+    recent = db.session.scalar(select(func.count()).select_from(GuestClaim).where(
+        GuestClaim.email == email if email else GuestClaim.phone == phone,
+        GuestClaim.created_at > now() - timedelta(hours=1)))
+    if recent >= GUEST_CODES_PER_HOUR:  # nobody gets flooded with codes they did not ask for
+        raise ServiceError(_("이 연락처로 확인 코드를 너무 자주 요청했습니다. 한 시간 뒤 다시 시도해 주세요."),
+                           "email" if email else "phone")
     code = f"{secrets.randbelow(10**6):06d}"
     token = secrets.token_urlsafe(32)
     claim = GuestClaim(token=token, event_id=event.id, name=name, email=email, phone=phone,
@@ -618,8 +634,7 @@ def confirm_guest_registration(claim: GuestClaim, code: str) -> Registration:
         if clash is not None and clash.status is not RegistrationStatus.CANCELLED:
             raise Conflict(_("이 연락처로 이미 신청했습니다. 받은 안내의 등록 코드를 확인해 주세요."))
         if clash is not None:
-            db.session.delete(clash)
-            db.session.flush()
+            _forget(clash)
         registration = _allocate(event, answers, details, guest_name=claim.name, guest_email=claim.email,
                                  guest_phone=claim.phone)
         claim.registration_id = registration.id
@@ -795,7 +810,9 @@ def export_registrants_csv(event: Event, *, actor: User) -> str:
         for a in db.session.scalars(select(RegistrationAnswer).join(Registration).where(
                 Registration.event_id == event.id)):
             answers[(a.registration_id, a.question_id)] = a.answer
+    written = 0
     for r in registrations_for(event):
+        written += 1
         name = email = phone = ""
         if r.share_contact:
             if r.user is not None and not r.user.is_deleted:
@@ -806,7 +823,7 @@ def export_registrants_csv(event: Event, *, actor: User) -> str:
                name, email, phone]
         row += [answers.get((r.id, q.id), "") if r.share_answers else "" for q in exportable]
         writer.writerow([_csv_safe(v) for v in row])
-    audit.record("event.export_registrants", event, actor=actor, rows=len(attended))
+    audit.record("event.export_registrants", event, actor=actor, rows=written)
     db.session.commit()
     return "\ufeff" + out.getvalue()  # BOM: spreadsheet programs read it as UTF-8
 

@@ -113,3 +113,11 @@ def test_a_members_ticket_is_private(client, auth, make, event):
     assert client.get(f"/events/ticket/{registration.code}").status_code == 404
     assert client.post(f"/events/ticket/{registration.code}/cancel").status_code == 404
     assert services.registration_of(event, owner).status is RegistrationStatus.CONFIRMED
+
+
+def test_codes_to_one_address_are_limited(client, event):
+    for _ in range(5):
+        assert client.post(f"/events/{event.id}/guest", data={"name": "손님", "email": "flood@example.com"}).status_code == 302
+    response = client.post(f"/events/{event.id}/guest", data={"name": "손님", "email": "flood@example.com"})
+    assert response.status_code == 422 and "너무 자주 요청했습니다" in text(response)
+    assert len(outbox_for("flood@example.com")) == 5

@@ -174,3 +174,16 @@ def test_at_most_five_questions(new_event):
 
     with pytest.raises(ServiceError, match="5개까지"):
         new_event(questions=[{"prompt": f"질문 {i}"} for i in range(6)])
+
+
+def test_re_registering_after_an_online_join_and_cancellation_keeps_the_attendance(make, event):
+    from app.events.models import Attendance
+
+    resident = make.user()
+    first = services.register(event, resident)
+    services.record_attendance(event, user=resident, mode="online")
+    services.cancel_registration(first, actor=resident)
+    again = services.register(event, resident)
+    assert again.status is RegistrationStatus.CONFIRMED
+    rows = db.session.scalars(select(Attendance).where(Attendance.event_id == event.id)).all()
+    assert [(a.user_id, a.registration_id) for a in rows] == [(resident.id, None)]
