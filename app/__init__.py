@@ -139,6 +139,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(live_bp)
 
+    from app.plans import bp as plans_bp
+
+    app.register_blueprint(plans_bp)
+
     from app import sockets  # noqa: F401
     from app.errors import register_error_pages
 

@@ -154,4 +154,8 @@ def seed_demo() -> bool:
 
     seed_meetings(accounts)
     seed_live(accounts)
+
+    from app.plans.demo import seed_plans
+
+    seed_plans(accounts)
     return True
