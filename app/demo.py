@@ -155,6 +155,10 @@ def seed_demo() -> bool:
     seed_meetings(accounts)
     seed_live(accounts)
 
+    from app.forums.demo import seed_forums
+
+    seed_forums(accounts)
+
     from app.plans.demo import seed_plans
 
     seed_plans(accounts)
