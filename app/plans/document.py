@@ -108,7 +108,7 @@ def build(plan: Plan, *, progress=None) -> Document:
         subtitle = _("%(date)s 확정 · 내용 해시 %(hash)s", date=(plan.adopted_at + KST).date().isoformat(),
                      hash=(plan.adopted_hash or "")[:16])
     else:
-        subtitle = _("초안 (%(status)s)", status=plan.status.label)
+        subtitle = _("초안 · %(status)s", status=plan.status.label)
     process_section = next((s for s in live if s.kind is SectionKind.PROCESS), None)
     if process_section is not None:
         blocks += _process_blocks(services.shown_version(process_section).content)

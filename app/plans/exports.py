@@ -146,7 +146,8 @@ WRITERS: dict[str, Callable[[Document], bytes]] = {"hwpx": to_hwpx, "docx": to_d
 
 
 def export_folder() -> Path:
-    return Path(current_app.instance_path) / "exports"
+    """Where export files live (PLAN_EXPORT_DIR, default instance/exports): outside the web root."""
+    return Path(current_app.config.get("PLAN_EXPORT_DIR") or Path(current_app.instance_path) / "exports")
 
 
 def export_path(export) -> Path:
