@@ -132,6 +132,8 @@ def add_budget_line(project: PlanProject, *, name: str, fund: str, amount, actor
     except ValueError:
         raise ServiceError(_("재원(시비 또는 구비)을 골라 주세요."), "fund")
     value = parse_won(amount, "amount", label=_("예산액"))
+    if value == 0:
+        raise ServiceError(_("예산액은 1원 이상이어야 합니다."), "amount")
     line = BudgetLine(name=name[:120], fund=fund_value, amount=value, position=len(project.budget_lines),
                       created_at=now())
     project.budget_lines.append(line)
