@@ -154,6 +154,14 @@ def test_pages_pass_axe_accessibility_checks(live_server, browser, width):
     PAGES["chair@demo.hyeopchi.kr"] += [f"{meetings}/new", f"{meetings}/{upcoming}", f"{meetings}/{upcoming}/minutes/edit",
                                         f"/events/{live_id}/live"]
     PAGES["staff@demo.hyeopchi.kr"] += [f"/events/{live_id}/console"]
+    with live_server["engine"].connect() as conn:
+        talk = conn.execute(sa.text("SELECT agenda_item_id FROM forum_thread WHERE kind = 'agenda' ORDER BY id")).scalar()
+        hidden = conn.execute(sa.text("SELECT id FROM forum_post WHERE state = 'hidden' ORDER BY id")).scalar()
+        forums = [i for (i,) in conn.execute(sa.text("SELECT id FROM online_forum ORDER BY id"))]
+    PAGES["visitor"] += ["/forums/", *[f"/forums/{i}" for i in forums], f"/agenda/{talk}", f"/forums/events/{live_id}/qa"]
+    PAGES["chair@demo.hyeopchi.kr"] += [f"/agenda/{talk}", f"/forums/room/members-{body_id}", f"/forums/events/{live_id}/qa"]
+    PAGES["staff@demo.hyeopchi.kr"] += ["/forums/moderation", f"/forums/posts/{hidden}/moderate", "/forums/new",
+                                        f"/forums/room/agenda-{talk}/settings", f"/forums/{forums[-1]}"]
     for who, paths in PAGES.items():
         if who != "visitor":
             context.clear_cookies()
