@@ -59,7 +59,7 @@ def thread_view(obj, members: bool = False, *, form: PostForm | None = None) -> 
             form.parent_id.data = reply_to
         if quote and request.args.get("room") in (None, target.room):
             form.quote_id.data = quote
-    form.next.data = request.full_path.rstrip("?") if request.method == "GET" else (form.next.data or target.url())
+    form.next.data = _here() if request.method == "GET" else (form.next.data or target.url())
     parent = db.session.get(Post, int(form.parent_id.data)) if str(form.parent_id.data or "").isdigit() else None
     quoted = db.session.get(Post, int(form.quote_id.data)) if str(form.quote_id.data or "").isdigit() else None
     return {
@@ -76,6 +76,14 @@ def thread_view(obj, members: bool = False, *, form: PostForm | None = None) -> 
     }
 
 
+def _here() -> str:
+    """This page's address without the reply/quote choices, to come back to after posting."""
+    from urllib.parse import urlencode
+
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("reply_to", "quote", "room")]
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
 def _edit_minutes() -> int:
     from flask import current_app
 
@@ -87,7 +95,7 @@ def qa_view(event, *, form: QuestionForm | None = None) -> dict:
     if form is None:
         form = QuestionForm(formdata=None, prefix="qa")
         form.client_token.data = uuid.uuid4().hex
-    form.next.data = request.full_path.rstrip("?") if request.method == "GET" else (form.next.data or "")
+    form.next.data = _here() if request.method == "GET" else (form.next.data or "")
     thread = services.find_thread(targets.Target("event", event))
     return {"event": event, "room": f"event-{event.id}", "seq": thread.last_seq if thread else 0,
             "questions": services.questions(event, current_user), "my_votes": services.my_votes(event, current_user),

@@ -324,3 +324,33 @@ def test_closing_task_locks_threads_of_closed_forums(client, db, make, forum, cl
     assert thread.locked
     assert "닫힌 토론입니다" in text(client.get(f"/forums/{forum.id}"))
     assert now() > forum.closes_at
+
+
+def test_the_embeddable_partial_shows_the_thread_of_any_target(app, db, make, item, town_hall, forum):
+    """forums/_thread_embed.html with `thread_target` set to an AgendaItem, Event or Body (the events pages use it)."""
+    from flask import render_template_string
+
+    from app.forums import services
+    from app.forums.targets import Target
+
+    body = make.body()
+    author = make.user(name="어디서나")
+    for obj, kind in ((item, "agenda"), (town_hall, "event"), (body, "body")):
+        services.create_post(Target(kind, obj), author, f"{kind} 스레드의 글")
+    with app.test_request_context("/somewhere"):
+        html = render_template_string(
+            '{% for obj in targets %}{% with thread_target = obj %}{% include "forums/_thread_embed.html" %}'
+            '{% endwith %}{% endfor %}', targets=[item, town_hall, body])
+    for obj, kind in ((item, "agenda"), (town_hall, "event"), (body, "body")):
+        assert f'data-room="{kind}-{obj.id}"' in html and f"{kind} 스레드의 글" in html
+    assert html.count("socket.io.min.js") == 1  # the scripts once per page, however many threads
+
+
+def test_after_replying_the_page_comes_back_without_the_reply_choice(client, db, make, item):
+    login(client, make.user())
+    _post(client, f"agenda-{item.id}", "부모 글")
+    parent = _posts(db, item)[0]
+    page = text(client.get(f"/agenda/{item.id}?reply_to={parent.id}&room=agenda-{item.id}"))
+    assert f'value="/agenda/{item.id}"' in page and "님의 글에 답글을 씁니다" in page
+    response = _post(client, f"agenda-{item.id}", "답글", parent_id=str(parent.id), next=f"/agenda/{item.id}")
+    assert response.headers["Location"].startswith(f"/agenda/{item.id}#post-")
