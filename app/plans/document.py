@@ -89,11 +89,10 @@ def _process_blocks(content: dict) -> list[Block]:
 def _project_blocks(index: int, title: str, content: dict) -> list[Block]:
     blocks: list[Block] = [Heading(f"{index}. {title}", 2)]
     rows = [[str(label), content.get(name) or "—"] for name, label in PROJECT_FIELDS]
-    blocks.append(Table([_("항목"), _("내용")], rows, _("사업 개요")))
     city, district = int(content.get("city_fund") or 0), int(content.get("district_fund") or 0)
-    blocks.append(Table([_("구분"), _("시비"), _("구비"), _("합계")],
-                        [[_("사업비(천원)"), thousands(city), thousands(district), thousands(city + district)]],
-                        _("재원별 사업비(단위: 천원)"), {1, 2, 3}))
+    rows.append([_("사업비(천원)"), _("%(total)s (시비 %(city)s, 구비 %(district)s)", total=thousands(city + district),
+                                        city=thousands(city), district=thousands(district))])
+    blocks.append(Table([_("항목"), _("내용")], rows, _("사업 개요")))
     history = content.get("history") or []
     if history:
         blocks.append(Table([_("날짜"), _("단계"), _("기구"), _("사유")], [list(r) for r in history], _("의제 추진 경과")))

@@ -42,9 +42,10 @@ def to_hwpx(doc: Document) -> bytes:
                 out.add_paragraph(block.caption)
             rows = [block.header] + block.rows
             table = out.add_table(len(rows), len(block.header))
-            for r, row in enumerate(rows):
-                for c, value in enumerate(row):
-                    table.cell(r, c).text = str(value)
+            # Row by row: table.cell() rebuilds the cell grid on every call (quadratic in big tables).
+            for row, values in zip(table.rows, rows):
+                for cell, value in zip(row.cells, values):
+                    cell.text = str(value)
     return out.to_bytes()
 
 
@@ -59,87 +60,175 @@ def to_docx(doc: Document) -> bytes:
         style.font.name = FONT_NAME
         fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
         fonts.set(qn("w:eastAsia"), FONT_NAME)
-    out.add_heading(doc.title, level=0)
-    out.add_paragraph(doc.subtitle)
+
+    # Style ids are set on the XML directly: looking a style up by name scans every style each time.
+    def paragraph(text: str, style_id: str | None = None):
+        p = out.add_paragraph(text)
+        if style_id:
+            p._p.get_or_add_pPr().style = style_id
+        return p
+
+    paragraph(doc.title, "Title")
+    paragraph(doc.subtitle)
     for block in doc.blocks:
         if isinstance(block, Heading):
-            out.add_heading(block.text, level=block.level)
+            paragraph(block.text, f"Heading{block.level}")
         elif isinstance(block, Para):
-            out.add_paragraph(block.text)
+            paragraph(block.text)
         elif isinstance(block, Table):
             if block.caption:
-                out.add_paragraph(block.caption)
-            table = out.add_table(rows=1, cols=len(block.header))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, block.header):
-                cell.text = text
-                cell.paragraphs[0].runs[0].bold = True
-            for r, row in enumerate(block.rows):
-                cells = table.add_row().cells
-                for c, (cell, text) in enumerate(zip(cells, row)):
-                    cell.text = str(text)
-                    if c in block.numeric:
-                        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-                    if block.total and r == len(block.rows) - 1 and cell.paragraphs[0].runs:
-                        cell.paragraphs[0].runs[0].bold = True
+                paragraph(block.caption)
+            rows = [block.header] + block.rows
+            table = out.add_table(rows=len(rows), cols=len(block.header))
+            table._tbl.tblPr.style = "TableGrid"
+            last = len(rows) - 1
+            for r, (row, values) in enumerate(zip(table.rows, rows)):
+                for c, (cell, value) in enumerate(zip(row.cells, values)):
+                    p = cell.paragraphs[0]
+                    run = p.add_run(str(value))
+                    if r == 0 or (block.total and r == last):
+                        run.bold = True
+                    if r and c in block.numeric:
+                        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()
 
 
-def to_pdf(doc: Document) -> bytes:
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
+class _PdfWriter:
+    """Headings, paragraphs and tables on A4 with fpdf2: tables are laid out here, with cached glyph
+    widths, because fpdf2's own table measures every cell twice, character by character."""
 
-    pdf = FPDF(format="A4")
-    pdf.set_title(doc.title)
-    pdf.set_creator("hyeopchi")
-    pdf.add_font("PretendardGOV", "", str(FONT_DIR / "PretendardGOV-Regular.ttf"))
-    pdf.add_font("PretendardGOV", "B", str(FONT_DIR / "PretendardGOV-Bold.ttf"))
-    pdf.set_margins(18, 18, 18)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_page()
-    pdf.set_font("PretendardGOV", "B", 20)
-    pdf.multi_cell(0, 11, doc.title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("PretendardGOV", "", 10)
-    pdf.set_text_color(90, 90, 90)
-    pdf.multi_cell(0, 6, doc.subtitle, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0, 0, 0)
-    header_style = FontFace(emphasis="BOLD", fill_color=(236, 242, 254))
+    MARGIN = 18
+    PAD = 1.4
+    LINE = 5.2
+
+    def __init__(self, title: str):
+        from fpdf import FPDF
+
+        self.pdf = pdf = FPDF(format="A4")
+        pdf.set_title(title)
+        pdf.set_creator("hyeopchi")
+        pdf.add_font("PretendardGOV", "", str(FONT_DIR / "PretendardGOV-Regular.ttf"))
+        pdf.add_font("PretendardGOV", "B", str(FONT_DIR / "PretendardGOV-Bold.ttf"))
+        pdf.set_margins(self.MARGIN, self.MARGIN, self.MARGIN)
+        pdf.set_auto_page_break(True, margin=self.MARGIN)
+        pdf.add_page()
+        self.widths: dict[tuple[str, float], dict[str, float]] = {}
+
+    def font(self, style: str, size: float) -> None:
+        self.pdf.set_font("PretendardGOV", style, size)
+
+    def width(self, text: str) -> float:
+        key = (self.pdf.font_style, self.pdf.font_size_pt)
+        table = self.widths.setdefault(key, {})
+        total = 0.0
+        for ch in text:
+            w = table.get(ch)
+            if w is None:
+                w = table[ch] = self.pdf.get_string_width(ch)
+            total += w
+        return total
+
+    def wrap(self, text: str, limit: float) -> list[str]:
+        """Greedy line breaking: at spaces where possible, else between characters (Korean allows both)."""
+        lines: list[str] = []
+        for raw in str(text).split("\n"):
+            line, used = "", 0.0
+            for word in raw.split(" "):
+                piece = (" " if line else "") + word
+                w = self.width(piece)
+                if used + w <= limit:
+                    line, used = line + piece, used + w
+                    continue
+                if line:
+                    lines.append(line)
+                line, used = "", 0.0
+                for ch in word:
+                    cw = self.width(ch)
+                    if used + cw > limit and line:
+                        lines.append(line)
+                        line, used = "", 0.0
+                    line, used = line + ch, used + cw
+            lines.append(line)
+        return lines or [""]
+
+    def text_block(self, text: str, style: str, size: float, line: float, color=(0, 0, 0)) -> None:
+        pdf = self.pdf
+        self.font(style, size)
+        pdf.set_text_color(*color)
+        pdf.multi_cell(0, line, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+
+    def table(self, block: Table) -> None:
+        pdf = self.pdf
+        self.font("", 9)
+        if block.caption:
+            self.text_block(block.caption, "", 9, 5, (90, 90, 90))
+        usable = pdf.w - 2 * self.MARGIN
+        cols = len(block.header)
+        # Column widths follow the longest text in each column, within bounds.
+        self.font("", 9)
+        natural = [max(self.width(str(r[c])) for r in [block.header] + block.rows) + 2 * self.PAD for c in range(cols)]
+        floor = usable / cols * 0.45
+        natural = [max(w, floor) for w in natural]
+        scale = usable / sum(natural)
+        widths = [w * scale for w in natural]
+        self._row(block.header, widths, block.numeric, header=True)
+        for r, values in enumerate(block.rows):
+            bold = block.total and r == len(block.rows) - 1
+            self._row(values, widths, block.numeric, bold=bold, header_again=block.header)
+        pdf.ln(3)
+
+    def _row(self, values, widths, numeric, *, header=False, bold=False, header_again=None) -> None:
+        pdf = self.pdf
+        self.font("B" if header or bold else "", 9)
+        cells = [self.wrap(str(v), w - 2 * self.PAD) for v, w in zip(values, widths)]
+        height = max(len(c) for c in cells) * self.LINE + 2 * self.PAD
+        if pdf.get_y() + height > pdf.page_break_trigger:
+            pdf.add_page()
+            if header_again is not None:
+                self._row(header_again, widths, set(), header=True)
+                self.font("B" if bold else "", 9)
+        x, y = pdf.l_margin, pdf.get_y()
+        if header:
+            pdf.set_fill_color(236, 242, 254)
+        for c, (lines, w) in enumerate(zip(cells, widths)):
+            pdf.rect(x, y, w, height, style="DF" if header else "D")
+            for i, line in enumerate(lines):
+                tx = x + w - self.PAD - self.width(line) if (c in numeric and not header) else x + self.PAD
+                pdf.text(tx, y + self.PAD + (i + 0.78) * self.LINE, line)
+            x += w
+        pdf.set_xy(pdf.l_margin, y + height)
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())
+
+
+def to_pdf(doc: Document) -> bytes:
+    writer = _PdfWriter(doc.title)
+    writer.text_block(doc.title, "B", 20, 11)
+    writer.text_block(doc.subtitle, "", 10, 6, (90, 90, 90))
     for block in doc.blocks:
         if isinstance(block, Heading):
             if block.level == 1:
-                pdf.ln(4)
-            pdf.set_font("PretendardGOV", "B", 16 if block.level == 1 else 13)
-            pdf.multi_cell(0, 9 if block.level == 1 else 8, block.text, new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("PretendardGOV", "", 10)
+                writer.pdf.ln(4)
+            writer.text_block(block.text, "B", 16 if block.level == 1 else 13, 9 if block.level == 1 else 8)
         elif isinstance(block, Para):
-            pdf.set_font("PretendardGOV", "", 10)
-            pdf.multi_cell(0, 6, block.text, new_x="LMARGIN", new_y="NEXT")
+            writer.text_block(block.text, "", 10, 6)
         elif isinstance(block, Table):
-            pdf.set_font("PretendardGOV", "", 9)
-            if block.caption:
-                pdf.set_text_color(90, 90, 90)
-                pdf.multi_cell(0, 5, block.caption, new_x="LMARGIN", new_y="NEXT")
-                pdf.set_text_color(0, 0, 0)
-            align = tuple("RIGHT" if i in block.numeric else "LEFT" for i in range(len(block.header)))
-            with pdf.table(text_align=align, headings_style=header_style, line_height=5.5,
-                           padding=1.2) as table:
-                row = table.row()
-                for text in block.header:
-                    row.cell(text)
-                for r, values in enumerate(block.rows):
-                    row = table.row()
-                    bold = block.total and r == len(block.rows) - 1
-                    for text in values:
-                        row.cell(str(text), style=FontFace(emphasis="BOLD") if bold else None)
-            pdf.ln(3)
-    return bytes(pdf.output())
+            writer.table(block)
+    return writer.output()
 
 
 def to_html(doc: Document) -> bytes:
     """A standalone HTML file (no scripts, no styles: it opens anywhere)."""
-    return render_template("plans/export.html", doc=doc, Heading=Heading, Para=Para, Table=Table).encode("utf-8")
+    from flask import has_request_context
+
+    if has_request_context():
+        return render_template("plans/export.html", doc=doc).encode("utf-8")
+    with current_app.test_request_context():  # a worker has no request; the templates expect one
+        return render_template("plans/export.html", doc=doc).encode("utf-8")
 
 
 WRITERS: dict[str, Callable[[Document], bytes]] = {"hwpx": to_hwpx, "docx": to_docx, "pdf": to_pdf, "html": to_html}
