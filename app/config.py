@@ -55,6 +55,7 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
+        "PLAN_EXPORT_DIR": os.environ.get("PLAN_EXPORT_DIR") or None,  # None: instance/exports
         "CELERY": {
             "broker_url": broker or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND") or (redis_url or None),

@@ -155,6 +155,19 @@ def test_pages_pass_axe_accessibility_checks(live_server, browser, width):
                                         f"/events/{live_id}/live"]
     PAGES["staff@demo.hyeopchi.kr"] += [f"/events/{live_id}/console"]
     with live_server["engine"].connect() as conn:
+        adopted_plan = conn.execute(sa.text("SELECT id FROM plan WHERE status = 'adopted'")).scalar()
+        draft_plan = conn.execute(sa.text("SELECT id FROM plan WHERE status = 'in_review'")).scalar()
+        plan_project = conn.execute(sa.text("SELECT id FROM plan_project WHERE plan_id = :p ORDER BY id"),
+                                    {"p": adopted_plan}).scalar()
+        goals = conn.execute(sa.text("SELECT id FROM plan_section WHERE plan_id = :p AND key = 'goals'"),
+                             {"p": draft_plan}).scalar()
+    PAGES["visitor"] += ["/plans/", f"/plans/{adopted_plan}", f"/plans/{adopted_plan}/document",
+                         f"/plans/{adopted_plan}/execution", f"/plans/projects/{plan_project}",
+                         f"/plans/{draft_plan}/sections/{goals}/diff?a=1&b=2"]
+    PAGES["dc-chair@demo.hyeopchi.kr"] = [f"/plans/{draft_plan}", f"/plans/{draft_plan}/sections/{goals}"]
+    PAGES["staff@demo.hyeopchi.kr"] += [f"/plans/{draft_plan}", f"/plans/{draft_plan}/sections/{goals}/edit",
+                                        f"/plans/projects/{plan_project}", "/reports/budget", "/reports/funnel"]
+    with live_server["engine"].connect() as conn:
         talk = conn.execute(sa.text("SELECT agenda_item_id FROM forum_thread WHERE kind = 'agenda' ORDER BY id")).scalar()
         hidden = conn.execute(sa.text("SELECT id FROM forum_post WHERE state = 'hidden' ORDER BY id")).scalar()
         forums = [i for (i,) in conn.execute(sa.text("SELECT id FROM online_forum ORDER BY id"))]

@@ -17,6 +17,7 @@ from flask import current_app, render_template
 from app.plans.document import Document, Heading, Para, Table
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
+RENDERER = "2"  # bump when the writers change what a file looks like: exports are cached by content and this
 FONT_NAME = "Pretendard GOV"
 MIME = {
     "hwpx": "application/hwp+zip",

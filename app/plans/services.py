@@ -562,7 +562,10 @@ def request_export(plan: Plan, fmt: str, *, actor: User):
         format_ = ExportFormat(fmt)
     except ValueError:
         raise ServiceError(_("내려받을 형식(HWPX, DOCX, PDF, HTML)을 골라 주세요."))
-    digest = content_hash(plan)
+    from app.plans.exports import RENDERER
+
+    # The same content drawn by the same writers is made once; a new writer version makes new files.
+    digest = hashlib.sha256(f"{content_hash(plan)}:{RENDERER}".encode()).hexdigest()
     existing = db.session.scalar(select(PlanExport).where(PlanExport.plan_id == plan.id,
                                                           PlanExport.format == format_,
                                                           PlanExport.content_hash == digest))
