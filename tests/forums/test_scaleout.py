@@ -24,38 +24,48 @@ pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs R
 PASSWORD = "scale-out-password-1"
 
 
+PREPARE = """
+import json, sys
+from datetime import timedelta
+from flask_migrate import upgrade
+from app import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SOCKETIO_MESSAGE_QUEUE": None,
+                  "CELERY": {"broker_url": "memory://", "task_always_eager": True}})
+from app.agenda.models import AgendaItem
+from app.auth.models import User
+from app.auth.services import hash_password
+from app.cycles.models import PlanCycle
+from app.extensions import db
+from app.forums import services
+from app.forums.models import OnlineForum
+from app.forums.targets import Target
+from app.utils import now
+with app.app_context():
+    upgrade()
+    resident = User(email="scale@example.com", display_name="확장 주민", password_hash=hash_password(sys.argv[2]),
+                    email_verified_at=now())
+    cycle = PlanCycle(year=2098, title="확장")
+    item = AgendaItem(cycle=cycle, title="여러 서버 토론", field="복지·건강", proposer=resident, stage="proposed")
+    forum = OnlineForum(title="막 닫힌 공론장", question="?", opens_at=now() - timedelta(days=3),
+                        closes_at=now() - timedelta(minutes=1))
+    db.session.add_all([resident, cycle, item, forum])
+    db.session.commit()
+    services.thread_for(Target("forum", forum))  # the forum's thread exists, still unlocked
+    db.session.commit()
+    print(json.dumps({"item": item.id, "forum": forum.id}))
+"""
+
+
 def _prepare(database_url: str) -> dict:
-    """Migrate a fresh database and add a resident, an agenda item and a forum that has just closed."""
-    from flask_migrate import upgrade
+    """Migrate a fresh database and add a resident, an agenda item and a forum that has just closed.
 
-    from app import create_app
-    from app.agenda.models import AgendaItem
-    from app.auth.models import User
-    from app.auth.services import hash_password
-    from app.cycles.models import PlanCycle
-    from app.extensions import db
-    from app.forums import services
-    from app.forums.models import OnlineForum
-    from app.forums.targets import Target
-    from app.utils import now
-    from tests.conftest import test_config
+    In a process of its own: creating another app here would rebind the shared extensions of this test run."""
+    import json
 
-    app = create_app(test_config(database_url))
-    with app.app_context():
-        upgrade()
-        resident = User(email="scale@example.com", display_name="확장 주민", password_hash=hash_password(PASSWORD),
-                        email_verified_at=now())
-        cycle = PlanCycle(year=2098, title="확장")
-        item = AgendaItem(cycle=cycle, title="여러 서버 토론", field="복지·건강", proposer=resident, stage="proposed")
-        forum = OnlineForum(title="막 닫힌 공론장", question="?", opens_at=now() - timedelta(days=3),
-                            closes_at=now() - timedelta(minutes=1))
-        db.session.add_all([resident, cycle, item, forum])
-        db.session.commit()
-        services.thread_for(Target("forum", forum))  # the forum thread exists, unlocked
-        db.session.commit()
-        ids = {"item": item.id, "forum": forum.id}
-        db.engine.dispose()
-    return ids
+    done = subprocess.run([sys.executable, "-c", PREPARE, database_url, PASSWORD], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 class Listener:
@@ -127,7 +137,8 @@ def test_a_post_on_one_process_reaches_clients_on_the_other(tmp_path):
                 try:
                     from celery import Celery
 
-                    producer = Celery(broker=os.environ["REDIS_URL"])
+                    # Not the current Celery app: the rest of the test run keeps its own (eager) one.
+                    producer = Celery(broker=os.environ["REDIS_URL"], set_as_current=False)
                     producer.send_task("app.forums.close_due_forums", queue=env["CELERY_QUEUE"])
                     for listener in (writer, reader):
                         event = listener.next(seconds=60)
