@@ -22,6 +22,8 @@ def render(text: str) -> str:
 
 
 def plain(text: str, limit: int = 160) -> str:
-    """A one-line excerpt of markdown source, for quotes and notifications."""
-    flat = re.sub(r"\s+", " ", re.sub(r"[>*_`#\[\]()~-]+", " ", text or "")).strip()
+    """A one-line excerpt of markdown source, for quotes and notifications (markers dropped, words kept)."""
+    lines = [re.sub(r"^\s*(?:[>#]+|[-*+]|\d+[.)])\s+", "", line) for line in (text or "").splitlines()]
+    flat = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", " ".join(lines))  # a link reads as its text
+    flat = re.sub(r"\s+", " ", re.sub(r"[*_`~]{1,3}", "", flat)).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
