@@ -12,7 +12,7 @@ from app.bodies.models import Body
 from app.events.models import Event, EventKind, EventStatus
 from app.extensions import db
 from app.forums import services
-from app.forums.models import OnlineForum, Post
+from app.forums.models import Post
 from app.forums.targets import Target
 from app.utils import now
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.auth.models import User
-from app.errors import Conflict, ServiceError
+from app.errors import ServiceError
 from app.extensions import db, limiter
 from app.forums import realtime
 from app.forums.markup import plain, render

@@ -18,6 +18,13 @@ def _errors(watched: Watched) -> list[str]:
     return [e for e in watched.errors if not any(n in e for n in NETWORK_NOISE)]
 
 
+def _send(page, text: str) -> None:
+    """Post through the thread form and wait for the server's acknowledgement (the form clears then)."""
+    page.locator("#body").fill(text)
+    page.get_by_role("button", name="올리기").click()
+    page.wait_for_function("() => document.querySelector('#body').value === ''", timeout=10_000)
+
+
 def _live(page) -> None:
     """Wait until the page's socket has joined its room (the presence count shows then)."""
     page.locator(".forum-presence").first.wait_for(state="visible", timeout=15_000)
@@ -42,12 +49,10 @@ def test_posts_arrive_live_and_a_reconnecting_browser_catches_up(live_server, br
 
     # 1. A post from the phone appears on the desk without a reload.
     page = writer.page
-    page.locator("#body").fill("실시간으로 보이나요? **굵게**")
-    page.get_by_role("button", name="올리기").click()
+    _send(page, "실시간으로 보이나요? **굵게**")  # over the socket: the form clears, the page stays
     posted = reader.page.locator(".forum-post", has_text="실시간으로 보이나요?")
     posted.wait_for(timeout=10_000)
     assert posted.locator(".forum-post-body strong").inner_text() == "굵게"
-    assert page.locator("#body").input_value() == ""  # sent over the socket: the form is cleared, no reload
     assert page.evaluate("window.__notReloaded") and reader.page.evaluate("window.__notReloaded")
     writer.shot("1-posted")
     assert writer.fits_width()
@@ -56,8 +61,7 @@ def test_posts_arrive_live_and_a_reconnecting_browser_catches_up(live_server, br
     first = page.locator(".forum-post", has_text="실시간으로 보이나요?").first
     first.locator(".forum-reply").first.click()
     assert "박주민님의 글에 답글을 씁니다" in page.inner_text(".forum-replying")
-    page.locator("#body").fill("답글도 바로 갑니다")
-    page.get_by_role("button", name="올리기").click()
+    _send(page, "답글도 바로 갑니다")
     reply = reader.page.locator(".forum-post", has_text="실시간으로 보이나요?").locator(".forum-replies .forum-post",
                                                                                      has_text="답글도 바로 갑니다")
     reply.wait_for(timeout=10_000)
@@ -68,8 +72,7 @@ def test_posts_arrive_live_and_a_reconnecting_browser_catches_up(live_server, br
     reader.page.locator(".forum-connection").wait_for(state="visible", timeout=10_000)
     assert "연결이 끊겼습니다" in reader.page.inner_text(".forum-connection")
     for text in ("끊긴 동안 쓴 첫 글", "끊긴 동안 쓴 둘째 글"):
-        page.locator("#body").fill(text)
-        page.get_by_role("button", name="올리기").click()
+        _send(page, text)
         page.locator(".forum-post", has_text=text).wait_for(timeout=10_000)
     assert reader.page.locator(".forum-post", has_text="끊긴 동안").count() == 0
     desk.set_offline(False)
@@ -85,7 +88,7 @@ def test_posts_arrive_live_and_a_reconnecting_browser_catches_up(live_server, br
     target.locator(".forum-agree").click()
     page.locator(".forum-post", has_text="끊긴 동안 쓴 첫 글").locator(".forum-agree .forum-count").filter(
         has_text="1").wait_for(timeout=10_000)
-    assert target.locator(".forum-agree").get_attribute("aria-pressed") == "true"
+    target.locator(".forum-agree[aria-pressed=true]").wait_for(timeout=10_000)  # once the server acknowledged
 
     assert _errors(writer) == [] and _errors(reader) == []
     phone.close()
