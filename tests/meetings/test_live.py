@@ -136,6 +136,12 @@ def test_opening_the_qa_sets_the_flag_and_tells_followers(app, client, db, make,
     db.session.refresh(town_hall)
     assert town_hall.qa_open is False
     assert states(sock)[-1]["qa_open"] is False
+    # The Q&A widget follows its own /forums room: it was told both times, in order, with replay numbers.
+    from app.forums.models import ThreadEvent
+
+    told = db.session.execute(select(ThreadEvent.seq, ThreadEvent.data).where(ThreadEvent.kind == "qa.state")
+                              .order_by(ThreadEvent.seq)).all()
+    assert [d["open"] for _seq, d in told] == [True, False]
 
 
 # --- joining and online attendance ----------------------------------------------------------
