@@ -118,6 +118,12 @@ def body_feed(body_id: int):
 @bp.route("/<int:event_id>")
 def detail(event_id: int):
     event = _event(event_id)
+    if event.is_meeting and event.body_id:
+        from app.bodies.meetings.models import BodyMeeting
+
+        if db.session.get(BodyMeeting, event.id) is not None:
+            # A body meeting lives on its body's pages: agenda, roll call, decisions, minutes.
+            return redirect(url_for("bodies.meeting", body_id=event.body_id, event_id=event.id))
     return _detail_page(event)
 
 

@@ -385,3 +385,10 @@ def test_a_decision_on_an_item_that_moved_meanwhile_is_refused(client, db, commi
     db.session.expire_all()
     assert item.stage == "subcommittee"
     assert db.session.scalar(select(func.count()).select_from(MeetingDecision)) == 0
+
+
+def test_the_events_page_of_a_meeting_leads_to_the_meeting_not_to_a_registration_form(client, db, committee):
+    meeting = committee.schedule(client)
+    response = client.get(f"/events/{meeting.event_id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(committee.url(meeting))
