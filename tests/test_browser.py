@@ -161,6 +161,7 @@ def test_pages_pass_axe_accessibility_checks(live_server, browser, width):
                                     {"p": adopted_plan}).scalar()
         goals = conn.execute(sa.text("SELECT id FROM plan_section WHERE plan_id = :p AND key = 'goals'"),
                              {"p": draft_plan}).scalar()
+    PAGES["visitor"] += ["/reports/participation", "/reports/budget", "/reports/funnel"]  # public aggregates
     PAGES["visitor"] += ["/plans/", f"/plans/{adopted_plan}", f"/plans/{adopted_plan}/document",
                          f"/plans/{adopted_plan}/execution", f"/plans/projects/{plan_project}",
                          f"/plans/{draft_plan}/sections/{goals}/diff?a=1&b=2"]

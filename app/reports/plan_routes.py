@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Response, render_template, request
-from flask_login import login_required
 
 from app.cycles import services as cycle_services
 from app.permissions import require
@@ -18,7 +17,6 @@ def _chosen_plan():
 
 
 @bp.route("/budget")
-@login_required
 def budget_page():
     require("reports.view")
     from app.plans.execution import plan_execution
@@ -30,7 +28,6 @@ def budget_page():
 
 
 @bp.route("/budget.csv")
-@login_required
 def budget_csv():
     require("reports.view")
     _plans, plan = _chosen_plan()
@@ -48,7 +45,6 @@ def _chosen_cycle():
 
 
 @bp.route("/funnel")
-@login_required
 def funnel():
     require("reports.view")
     cycles, cycle = _chosen_cycle()
@@ -57,7 +53,6 @@ def funnel():
 
 
 @bp.route("/funnel.csv")
-@login_required
 def funnel_csv():
     require("reports.view")
     _cycles, cycle = _chosen_cycle()

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from app.permissions import require
 from app.reports import bp, services
@@ -34,13 +33,11 @@ def _period() -> tuple[date, date, str | None]:
 
 
 @bp.route("/")
-@login_required
 def index():
     return participation()
 
 
 @bp.route("/participation")
-@login_required
 def participation():
     require("reports.view")
     start, end, error = _period()
@@ -53,7 +50,6 @@ def participation():
 
 
 @bp.route("/participation.csv")
-@login_required
 def participation_csv():
     require("reports.view")
     start, end, error = _period()
