@@ -1,13 +1,11 @@
 """Agenda services: propose, support, move up the hierarchy, answer, browse."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from celery import shared_task
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -25,17 +23,10 @@ from app.cycles.phases import MOVE, PROPOSE, SUPPORT
 from app.errors import Conflict, ServiceError
 from app.extensions import db
 from app.notifications import notify
+from app.uploads import store_upload, uploads_folder
 from app.utils import link, now, today
 
-MAX_UPLOAD = 10 * 1024 * 1024
 MOVERS = (MemberRole.CHAIR, MemberRole.CO_CHAIR, MemberRole.SECRETARY)
-SIGNATURES = [  # content sniffing: the bytes decide, not the file name
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"%PDF-", "application/pdf"),
-]
 
 
 # --- reading ------------------------------------------------------------------
@@ -217,31 +208,16 @@ def add_attachment(item: AgendaItem, upload, *, user: User) -> Attachment:
     """Store an image or PDF (≤ 10 MB, type checked by its bytes) outside the web root."""
     if item.proposer_id != user.id or item.stage not in ("draft", "proposed"):
         raise ServiceError(_("제안한 사람만, 분과로 넘어가기 전까지 파일을 올릴 수 있습니다."))
-    data = upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise ServiceError(_("파일은 10MB까지 올릴 수 있습니다."), "attachment")
-    if not data:
-        raise ServiceError(_("빈 파일입니다."), "attachment")
-    kind = next((ct for sig, ct in SIGNATURES if data.startswith(sig)), None)
-    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = "image/webp"
-    if kind is None:
-        raise ServiceError(_("이미지(PNG, JPEG, GIF, WebP)나 PDF 파일만 올릴 수 있습니다. 파일 내용이 이름과 다릅니다."),
-                           "attachment")
-    key = secrets.token_hex(16)
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / key).write_bytes(data)
-    name = Path(upload.filename or "file").name[:200]
-    attachment = Attachment(item=item, filename=name, content_type=kind, size=len(data), storage_key=key,
-                            uploaded_by_id=user.id, created_at=now())
+    stored = store_upload(upload, field="attachment", folder=uploads_folder(), what=_("파일"))
+    attachment = Attachment(item=item, filename=stored.filename, content_type=stored.content_type,
+                            size=stored.size, storage_key=stored.key, uploaded_by_id=user.id, created_at=now())
     db.session.add(attachment)
     db.session.commit()
     return attachment
 
 
 def attachment_path(attachment: Attachment) -> Path:
-    return Path(current_app.instance_path) / "uploads" / attachment.storage_key
+    return uploads_folder() / attachment.storage_key
 
 
 # --- support and follow ---------------------------------------------------------

@@ -5,18 +5,16 @@ is refused unless a reason is given; then it is kept and flagged.
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
-from app.agenda.services import MAX_UPLOAD, SIGNATURES
+from app.uploads import store_upload, uploads_folder
 from app.auth.models import User
 from app.errors import ServiceError
 from app.extensions import db
@@ -147,26 +145,12 @@ def _store_evidence(upload) -> tuple[str, str, int, str] | None:
     """Store an image or PDF (≤ 10 MB, type checked by its bytes) outside the web root, as agenda attachments are."""
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    data = upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise ServiceError(_("증빙 파일은 10MB까지 올릴 수 있습니다."), "evidence")
-    if not data:
-        raise ServiceError(_("빈 파일입니다."), "evidence")
-    kind = next((ct for sig, ct in SIGNATURES if data.startswith(sig)), None)
-    if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        kind = "image/webp"
-    if kind is None:
-        raise ServiceError(_("증빙은 이미지(PNG, JPEG, GIF, WebP)나 PDF 파일만 올릴 수 있습니다. 파일 내용이 이름과 다릅니다."),
-                           "evidence")
-    key = secrets.token_hex(16)
-    folder = evidence_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / key).write_bytes(data)
-    return Path(upload.filename).name[:200], kind, len(data), key
+    stored = store_upload(upload, field="evidence", folder=evidence_folder(), what=_("증빙 파일"))
+    return stored.filename, stored.content_type, stored.size, stored.key
 
 
 def evidence_folder() -> Path:
-    return Path(current_app.instance_path) / "uploads" / "plan-evidence"
+    return uploads_folder() / "plan-evidence"
 
 
 def add_spending(line: BudgetLine, *, spent_on, amount, memo: str, upload=None, over_reason: str = "",
