@@ -565,7 +565,7 @@ def request_export(plan: Plan, fmt: str, *, actor: User):
     from app.plans.exports import RENDERER
 
     # The same content drawn by the same writers is made once; a new writer version makes new files.
-    digest = hashlib.sha256(f"{content_hash(plan)}:{RENDERER}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{content_hash(plan)}:{_execution_stamp(plan)}:{RENDERER}".encode()).hexdigest()
     existing = db.session.scalar(select(PlanExport).where(PlanExport.plan_id == plan.id,
                                                           PlanExport.format == format_,
                                                           PlanExport.content_hash == digest))
@@ -587,6 +587,17 @@ def request_export(plan: Plan, fmt: str, *, actor: User):
     defer(run_export_task, existing.id)
     db.session.commit()
     return existing
+
+
+def _execution_stamp(plan: Plan) -> str:
+    """The execution figures an adopted plan's documents print (집행 현황): new spending makes new files."""
+    if not plan.is_locked:
+        return ""
+    from app.plans.execution import plan_execution
+
+    rows, total = plan_execution(plan)
+    return json.dumps([[r.project.id, r.figures.budget, r.figures.spent] for r in rows]
+                      + [[0, total.budget, total.spent]], separators=(",", ":"))
 
 
 def exports_of(plan: Plan) -> list:

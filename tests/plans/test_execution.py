@@ -171,3 +171,22 @@ def test_the_budget_report_and_the_agenda_funnel_report_with_charts_and_csv(clie
     assert '<tr data-key="adopted"><th scope="row">채택</th><td class="num">1</td>' in funnel
     funnel_csv = client.get(f"/reports/funnel.csv?cycle={world.cycle.id}").get_data(as_text=True)
     assert "제안,3,100.0%" in funnel_csv and "채택,1,33.3%" in funnel_csv
+
+
+def test_an_adopted_plans_export_shows_spending_added_after_an_earlier_export(client, world, adopted, app, tmp_path,
+                                                                               monkeypatch):
+    plan, walk = adopted
+    monkeypatch.setitem(app.config, "PLAN_EXPORT_DIR", str(tmp_path / "exports"))
+    world.login(client, world.staff)
+
+    def exported_html() -> str:
+        location = client.post(f"/plans/{plan.id}/exports", data={"format": "html"}).headers["Location"]
+        export_id = int(location.rsplit("/", 1)[1])
+        return client.get(f"/plans/exports/{export_id}/download").get_data(as_text=True)
+
+    before = exported_html()
+    assert "474,362" not in before
+    execution.add_spending(walk.budget_lines[0], spent_on="2027-04-01", amount="474,362,000", memo="공사",
+                           actor=world.staff)
+    after = exported_html()
+    assert "474,362" in after and "67.4%" in after  # the year-end file carries this year's spending
