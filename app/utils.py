@@ -34,6 +34,24 @@ def freeze_clock(moment: datetime | None) -> None:
     _frozen = moment
 
 
+def csv_document(rows) -> str:
+    """Rows as CSV for spreadsheet programs: UTF-8 with a BOM, and text that starts like a formula defused.
+
+    Titles, names and answers come from residents; a cell starting with = + - @ (or a tab or
+    carriage return) would run as a formula in a spreadsheet, so it gets a leading apostrophe.
+    Numbers are written as they are.
+    """
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow(["'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r")
+                         else ("" if cell is None else cell) for cell in row])
+    return "\ufeff" + out.getvalue()
+
+
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` after ``session`` commits; drop it if the session rolls back.
 

@@ -8,10 +8,8 @@ and the waitlist is promoted by id.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import re
 import secrets
 from dataclasses import dataclass
@@ -36,7 +34,7 @@ from app.events.models import (
 from app.extensions import db
 from app.mail import send_mail
 from app.tasks import defer
-from app.utils import link, now, today
+from app.utils import csv_document, link, now, today
 
 MAX_QUESTIONS = 5
 HOST_ROLES = (MemberRole.CHAIR, MemberRole.CO_CHAIR, MemberRole.SECRETARY)
@@ -801,10 +799,8 @@ def export_registrants_csv(event: Event, *, actor: User) -> str:
     exportable = [q for q in event.questions if q.exportable]
     attended = set(db.session.scalars(select(Attendance.registration_id).where(
         Attendance.event_id == event.id, Attendance.registration_id.is_not(None))))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("등록 코드"), _("상태"), _("신청 일시"), _("참석"), _("이름"), _("이메일"), _("휴대전화")]
-                    + [q.prompt for q in exportable])
+    rows = [[_("등록 코드"), _("상태"), _("신청 일시"), _("참석"), _("이름"), _("이메일"), _("휴대전화")]
+            + [q.prompt for q in exportable]]
     answers = {}
     if exportable:
         for a in db.session.scalars(select(RegistrationAnswer).join(Registration).where(
@@ -822,16 +818,10 @@ def export_registrants_csv(event: Event, *, actor: User) -> str:
         row = [r.display_code, r.status.label, kst(r.created_at), _("예") if r.id in attended else "",
                name, email, phone]
         row += [answers.get((r.id, q.id), "") if r.share_answers else "" for q in exportable]
-        writer.writerow([_csv_safe(v) for v in row])
+        rows.append(row)
     audit.record("event.export_registrants", event, actor=actor, rows=written)
     db.session.commit()
-    return "\ufeff" + out.getvalue()  # BOM: spreadsheet programs read it as UTF-8
-
-
-def _csv_safe(value) -> str:
-    """Defuse spreadsheet formulas in user-supplied text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return csv_document(rows)
 
 
 # --- scheduled work ----------------------------------------------------------------------------

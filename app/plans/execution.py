@@ -311,17 +311,12 @@ def open_data(plan: Plan) -> dict:
 
 
 def open_data_csv(plan: Plan) -> str:
-    import csv
-    import io
+    from app.utils import csv_document
 
     data = open_data(plan)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["project_id", "title", "status", "budget_won", "spent_won", "execution_rate_percent",
-                     "over_budget_entries"])
-    for p in data["projects"]:
-        writer.writerow([p["id"], p["title"], p["status"], p["budget"], p["spent"], p["execution_rate"],
-                         p["over_budget_entries"]])
-    writer.writerow(["", "TOTAL", "", data["total"]["budget"], data["total"]["spent"], data["total"]["execution_rate"],
-                     ""])
-    return "\ufeff" + out.getvalue()
+    rows = [["project_id", "title", "status", "budget_won", "spent_won", "execution_rate_percent",
+             "over_budget_entries"]]
+    rows += [[p["id"], p["title"], p["status"], p["budget"], p["spent"], p["execution_rate"], p["over_budget_entries"]]
+             for p in data["projects"]]
+    rows.append(["", "TOTAL", "", data["total"]["budget"], data["total"]["spent"], data["total"]["execution_rate"], ""])
+    return csv_document(rows)

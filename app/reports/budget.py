@@ -5,8 +5,6 @@ dashboard, its open data and this report).
 """
 from __future__ import annotations
 
-import csv
-import io
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from app.extensions import db
 from app.plans.execution import plan_execution
 from app.plans.models import Plan, PlanStatus
 from app.plans.money import rate, thousands
+from app.utils import csv_document
 
 
 def adopted_plans() -> list[Plan]:
@@ -26,14 +25,12 @@ def adopted_plans() -> list[Plan]:
 def budget_csv(plan: Plan) -> str:
     """Projects with 예산액 / 집행액 (thousands of won) and 집행율, then the total (UTF-8 with BOM)."""
     rows, total = plan_execution(plan)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("계획"), plan.title])
-    writer.writerow([_("사업명"), _("예산액(천원)"), _("집행액(천원)"), _("집행율"), _("예산액(원)"), _("집행액(원)")])
+    table = [[_("계획"), plan.title],
+             [_("사업명"), _("예산액(천원)"), _("집행액(천원)"), _("집행율"), _("예산액(원)"), _("집행액(원)")]]
     for row in rows:
         f = row.figures
-        writer.writerow([row.project.title, thousands(f.budget), thousands(f.spent), rate(f.spent, f.budget),
-                         f.budget, f.spent])
-    writer.writerow([_("합계"), thousands(total.budget), thousands(total.spent), rate(total.spent, total.budget),
-                     total.budget, total.spent])
-    return "\ufeff" + out.getvalue()
+        table.append([row.project.title, thousands(f.budget), thousands(f.spent), rate(f.spent, f.budget),
+                      f.budget, f.spent])
+    table.append([_("합계"), thousands(total.budget), thousands(total.spent), rate(total.spent, total.budget),
+                  total.budget, total.spent])
+    return csv_document(table)

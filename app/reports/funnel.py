@@ -7,8 +7,6 @@ hold) count items by where they are now.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -17,6 +15,7 @@ from sqlalchemy import func, select
 from app.agenda.models import AgendaItem, StageMove
 from app.agenda.stages import CLIMB, STAGES
 from app.extensions import db
+from app.utils import csv_document
 
 SIDE = ("merged", "rejected", "withdrawn", "closed", "on_hold")
 
@@ -67,14 +66,8 @@ def agenda_funnel(cycle_id: int | None) -> Funnel:
 
 def funnel_csv(funnel: Funnel, cycle_label: str) -> str:
     """The funnel as CSV (UTF-8 with BOM for spreadsheet programs)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("주기"), cycle_label])
-    writer.writerow([_("단계"), _("의제 수"), _("제안 대비")])
-    for step in funnel.steps:
-        writer.writerow([step.label, step.count, step.share_of(funnel.first)])
-    writer.writerow([])
-    writer.writerow([_("종료·보류"), _("의제 수"), _("제안 대비")])
-    for step in funnel.exits:
-        writer.writerow([step.label, step.count, step.share_of(funnel.first)])
-    return "\ufeff" + out.getvalue()
+    table = [[_("주기"), cycle_label], [_("단계"), _("의제 수"), _("제안 대비")]]
+    table += [[step.label, step.count, step.share_of(funnel.first)] for step in funnel.steps]
+    table += [[], [_("종료·보류"), _("의제 수"), _("제안 대비")]]
+    table += [[step.label, step.count, step.share_of(funnel.first)] for step in funnel.exits]
+    return csv_document(table)

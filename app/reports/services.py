@@ -9,8 +9,6 @@ not cancelled) and either started or with someone already checked in.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,7 +19,7 @@ from sqlalchemy.orm import aliased
 from app.bodies.models import Body, BodyKind
 from app.events.models import Attendance, AttendanceMode, Event, EventKind, EventStatus
 from app.extensions import db
-from app.utils import now
+from app.utils import csv_document, now
 
 KST = timedelta(hours=9)
 
@@ -124,15 +122,12 @@ def participation(start: date, end: date) -> Report:
 
 def report_csv(report: Report) -> str:
     """The same table as the page, as CSV (UTF-8 with BOM for spreadsheet programs)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("기간"), f"{report.start.isoformat()} ~ {report.end.isoformat()}"])
-    writer.writerow([_("구분"), _("개최 횟수"), _("누적 참여 인원"), _("현장"), _("온라인"), _("회당 평균")])
-    for row in report.rows + [report.total]:
-        writer.writerow([row.label, row.held, row.participants, row.on_site, row.online, row.average])
+    table = [[_("기간"), f"{report.start.isoformat()} ~ {report.end.isoformat()}"],
+             [_("구분"), _("개최 횟수"), _("누적 참여 인원"), _("현장"), _("온라인"), _("회당 평균")]]
+    table += [[row.label, row.held, row.participants, row.on_site, row.online, row.average]
+              for row in report.rows + [report.total]]
     if report.bodies:
-        writer.writerow([])
-        writer.writerow([_("기구별 회의"), _("개최 횟수"), _("누적 참여 인원"), _("현장"), _("온라인"), _("회당 평균")])
-        for row in report.bodies:
-            writer.writerow([row.label, row.held, row.participants, row.on_site, row.online, row.average])
-    return "\ufeff" + out.getvalue()
+        table += [[], [_("기구별 회의"), _("개최 횟수"), _("누적 참여 인원"), _("현장"), _("온라인"), _("회당 평균")]]
+        table += [[row.label, row.held, row.participants, row.on_site, row.online, row.average]
+                  for row in report.bodies]
+    return csv_document(table)

@@ -190,3 +190,15 @@ def test_an_adopted_plans_export_shows_spending_added_after_an_earlier_export(cl
                            actor=world.staff)
     after = exported_html()
     assert "474,362" in after and "67.4%" in after  # the year-end file carries this year's spending
+
+
+def test_csv_downloads_defuse_text_that_a_spreadsheet_would_run_as_a_formula(client, world, adopted):
+    plan, walk = adopted
+    walk.title = "=HYPERLINK(\"http://evil.example\",\"클릭\")"  # titles come from residents' agenda items
+    world.db.session.commit()
+    open_data = client.get(f"/plans/{plan.id}/execution.csv").get_data(as_text=True)
+    budget = client.get(f"/reports/budget.csv?plan={plan.id}").get_data(as_text=True)
+    for body in (open_data, budget):
+        assert "'=HYPERLINK" in body
+        assert ",=HYPERLINK" not in body and "\n=HYPERLINK" not in body and '"=HYPERLINK' not in body
+    assert ",703736000," in open_data  # numbers stay numbers
