@@ -82,6 +82,8 @@ class VoteRound(db.Model):
     pabulib_meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # The form that created it (a console's "start the vote"): a double click or a retry makes one round.
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

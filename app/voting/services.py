@@ -103,8 +103,12 @@ def _require_editable(round_: VoteRound) -> None:
 def save_round(round_: VoteRound | None, *, actor: User, title: str, description: str, method: str,
                eligibility: str, body_id: int | None, budget: int | None, min_picks: int | None,
                max_picks: int | None, seats: int | None, tally_rule: str, allow_revote: bool,
-               live_results: bool, event_id: int | None = None, min_age: int | None = None) -> VoteRound:
-    """Create a draft round or change its settings (only before it opens)."""
+               live_results: bool, event_id: int | None = None, min_age: int | None = None,
+               client_token: str | None = None, commit: bool = True) -> VoteRound:
+    """Create a draft round or change its settings (only before it opens).
+
+    ``commit=False`` leaves the commit to a caller that does more in the same transaction.
+    """
     if method not in METHODS:
         raise ServiceError(_("투표 방식을 골라 주세요."), "method")
     if eligibility not in ELIGIBILITY:
@@ -126,7 +130,8 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
         raise ServiceError(_("최소 선택 수가 최대 선택 수보다 클 수 없습니다."), "min_picks")
     creating = round_ is None
     if creating:
-        round_ = VoteRound(created_by_id=actor.id, created_at=now(), status=RoundStatus.DRAFT)
+        round_ = VoteRound(created_by_id=actor.id, created_at=now(), status=RoundStatus.DRAFT,
+                           client_token=client_token or None)
         db.session.add(round_)
     else:
         _require_editable(round_)
@@ -146,12 +151,13 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
     round_.live_results = live_results
     db.session.flush()
     audit.record("vote.create" if creating else "vote.update", round_, actor=actor, method=method)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return round_
 
 
 def add_option(round_: VoteRound, *, title: str, description: str, cost: int, proposer_id: int | None,
-               actor: User, agenda_item_id: int | None = None) -> VoteOption:
+               actor: User, agenda_item_id: int | None = None, commit: bool = True) -> VoteOption:
     """Add a choice (a project with its cost in won), optionally the agenda item it comes from."""
     _require_editable(round_)
     if agenda_item_id:
@@ -169,7 +175,8 @@ def add_option(round_: VoteRound, *, title: str, description: str, cost: int, pr
     db.session.add(option)
     db.session.flush()
     audit.record("vote.option_add", round_, actor=actor, option_id=option.id, title=option.title, cost=cost)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return option
 
 
@@ -206,9 +213,13 @@ def add_recusal(round_: VoteRound, option: VoteOption, user: User, reason: str, 
 
 # --- lifecycle ---------------------------------------------------------------
 
-def _transition(round_: VoteRound, to: RoundStatus, actor: User | None, action: str, **detail) -> None:
+def _transition(round_: VoteRound, to: RoundStatus, actor: User | None, action: str, *, commit: bool = True,
+                **detail) -> None:
     round_.status = to
     audit.record(action, round_, actor=actor, **detail)
+    if not commit:
+        db.session.flush()
+        return
     try:
         db.session.commit()
     except StaleDataError:
@@ -244,7 +255,7 @@ def _frozen_rules(round_: VoteRound) -> dict[str, Any]:
     }
 
 
-def open_round(round_: VoteRound, *, actor: User | None) -> None:
+def open_round(round_: VoteRound, *, actor: User | None, commit: bool = True) -> None:
     """Open voting now: the rules freeze and, for member votes, the voter list is fixed."""
     if round_.status not in (RoundStatus.DRAFT, RoundStatus.SCHEDULED):
         raise Conflict(_("이미 시작했거나 끝난 투표입니다."))
@@ -260,7 +271,7 @@ def open_round(round_: VoteRound, *, actor: User | None) -> None:
         db.session.add_all(EligibleVoter(round_id=round_.id, user_id=i) for i in ids)
         round_.eligible_count = len(ids)
     round_.frozen_rules = _frozen_rules(round_)
-    _transition(round_, RoundStatus.OPEN, actor, "vote.open", eligible=round_.eligible_count,
+    _transition(round_, RoundStatus.OPEN, actor, "vote.open", commit=commit, eligible=round_.eligible_count,
                 rules_hash=hashlib.sha256(json.dumps(round_.frozen_rules, sort_keys=True).encode()).hexdigest())
 
 

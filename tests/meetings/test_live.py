@@ -235,6 +235,30 @@ def test_staff_launch_a_vote_that_attendees_cast_and_the_projector_shows(app, cl
     assert states(sock)[-1]["vote"]["status"] == "closed"
 
 
+def test_a_double_clicked_start_vote_opens_one_vote(client, db, town_hall):
+    login(client, town_hall.staff)
+    form = {"vote-title": "찬반", "vote-question": "추진할까요?", "vote-minutes": "10", "vote-client_token": "tok-1"}
+    assert client.post(f"/events/{town_hall.id}/console/votes", data=form).status_code == 302
+    assert client.post(f"/events/{town_hall.id}/console/votes", data=form).status_code == 302
+    rounds = db.session.scalars(select(VoteRound).where(VoteRound.event_id == town_hall.id)).all()
+    assert len(rounds) == 1 and rounds[0].status is RoundStatus.OPEN and len(rounds[0].options) == 1
+
+
+def test_a_vote_that_cannot_open_leaves_no_half_made_round(client, db, town_hall, monkeypatch):
+    from app.voting import services as voting
+
+    def broken(round_, **kwargs):
+        raise voting.ServiceError("열 수 없습니다")
+
+    monkeypatch.setattr(voting, "open_round", broken)
+    login(client, town_hall.staff)
+    response = client.post(f"/events/{town_hall.id}/console/votes", data={
+        "vote-title": "찬반", "vote-question": "추진할까요?", "vote-minutes": "10", "vote-client_token": "tok-2"})
+    assert response.status_code == 422 and "열 수 없습니다" in text(response)
+    assert db.session.scalar(select(func.count()).select_from(VoteRound)
+                             .where(VoteRound.event_id == town_hall.id)) == 0  # no stray draft on the console
+
+
 def test_a_vote_of_another_event_cannot_be_driven_from_this_console(client, db, make, town_hall):
     other = event_services.create_event(kind=EventKind.TOWN_HALL, title="다른 행사", starts_at=NOW,
                                         ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, online=True,

@@ -107,19 +107,21 @@ class OpenVote(Outcome):
         minutes = vote_minutes or DEFAULT_VOTE_MINUTES
         if not 1 <= minutes <= 24 * 60:
             raise ServiceError(_("투표 시간은 1분에서 24시간(1,440분) 사이로 정해 주세요."), "vote_minutes")
-        # save_round commits: the decision row goes in with the new round, so a retry finds it taken.
+        # One commit at the end: the decision row, the round, its question and the opening go in together,
+        # so a retry finds the item decided and a failure leaves no half-made vote behind.
         round_ = voting.save_round(
             None, actor=actor, title=_("%(body)s 표결: %(title)s", body=meeting.body.name, title=item.title),
             description=_("%(meeting)s에서 표결에 부친 안건입니다.", meeting=meeting.event.title) + (
                 f"\n{reason}" if reason else ""),
             method="yes_no", eligibility="body_members", body_id=meeting.body.id, budget=None, min_picks=None,
             max_picks=None, seats=None, tally_rule="greedy", allow_revote=False, live_results=False,
-            event_id=meeting.event_id)
+            event_id=meeting.event_id, commit=False)
         decision.vote_round_id = round_.id
         voting.add_option(round_, title=item.title, description="", cost=0, proposer_id=None, actor=actor,
-                          agenda_item_id=item.id)
+                          agenda_item_id=item.id, commit=False)
         round_.closes_at = now() + timedelta(minutes=minutes)
-        voting.open_round(round_, actor=actor)
+        voting.open_round(round_, actor=actor, commit=False)
+        db.session.commit()
         db.session.refresh(decision)
 
     def describe(self, decision) -> str:

@@ -23,3 +23,4 @@ class QuickVoteForm(FlaskForm):
     minutes = IntegerField(_l("투표 시간(분)"), default=10, validators=[
         InputRequired(_l("투표 시간을 적어 주세요.")), NumberRange(min=1, max=240, message=_l("1분에서 240분 사이로 정해 주세요."))])
     live_results = BooleanField(_l("투표 중에도 전광판에 결과 보이기"), default=True)
+    client_token = HiddenField()

@@ -65,7 +65,9 @@ def _console_page(event, status: int = 200, **forms):
     announcement_form = forms.setdefault("announcement_form", AnnouncementForm(formdata=None, prefix="notice"))
     if not announcement_form.client_token.data:
         announcement_form.client_token.data = uuid.uuid4().hex
-    forms.setdefault("vote_form", QuickVoteForm(formdata=None, prefix="vote"))
+    vote_form = forms.setdefault("vote_form", QuickVoteForm(formdata=None, prefix="vote"))
+    if not vote_form.client_token.data:
+        vote_form.client_token.data = uuid.uuid4().hex
     return render_template("events/console.html", event=event, state=services.snapshot(event),
                            rounds=services.event_rounds(event), on_screen=services.round_on_screen(event),
                            announcements=services.announcements(event, limit=50), action_form=EmptyForm(formdata=None),
@@ -154,7 +156,8 @@ def console_quick_vote(event_id: int):
         return _console_page(event, 422, vote_form=form)
     try:
         services.launch_quick_vote(event, title=form.title.data, question=form.question.data, minutes=form.minutes.data,
-                                   live_results=form.live_results.data, actor=current_user)
+                                   live_results=form.live_results.data, actor=current_user,
+                                   client_token=form.client_token.data or None)
     except ServiceError as error:
         return _failed(event, error, form, vote_form=form)
     flash(_("투표를 시작했습니다. 참석자의 화면에 투표 안내가 나타납니다."), "success")

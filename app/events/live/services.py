@@ -222,11 +222,19 @@ def _eligibility_for_event() -> str:
 
 
 def launch_quick_vote(event: Event, *, title: str, question: str, minutes: int, actor: User,
-                      live_results: bool = True) -> VoteRound:
-    """Put a yes/no question to the people attending (on site or online) and open it now."""
+                      live_results: bool = True, client_token: str | None = None) -> VoteRound:
+    """Put a yes/no question to the people attending (on site or online) and open it now.
+
+    One transaction: the round, its question, the opening and the console showing it commit
+    together or not at all; the form's token makes a double click or a retry open one vote.
+    """
     from app.voting import services as voting
 
     _require_console(event, actor)
+    client_token = (client_token or "").strip()[:64] or None
+    same = _round_by_token(client_token)
+    if same is not None:
+        return same
     title, question = (title or "").strip(), (question or "").strip()
     if not title:
         raise ServiceError(_("투표 제목을 적어 주세요."), "title")
@@ -234,16 +242,33 @@ def launch_quick_vote(event: Event, *, title: str, question: str, minutes: int, 
         raise ServiceError(_("묻는 내용을 적어 주세요."), "question")
     if not minutes or not 1 <= minutes <= 240:
         raise ServiceError(_("투표 시간은 1분에서 240분 사이로 정해 주세요."), "minutes")
-    round_ = voting.save_round(
-        None, actor=actor, title=title[:200], description=_("%(event)s 현장 투표", event=event.title),
-        method="yes_no", eligibility=_eligibility_for_event(), body_id=event.body_id, budget=None, min_picks=None,
-        max_picks=None, seats=None, tally_rule="greedy", allow_revote=False, live_results=live_results,
-        event_id=event.id)
-    voting.add_option(round_, title=question[:200], description="", cost=0, proposer_id=None, actor=actor)
-    round_.closes_at = now() + timedelta(minutes=minutes)
-    voting.open_round(round_, actor=actor)
-    _show(event, round_, actor)
+    try:
+        round_ = voting.save_round(
+            None, actor=actor, title=title[:200], description=_("%(event)s 현장 투표", event=event.title),
+            method="yes_no", eligibility=_eligibility_for_event(), body_id=event.body_id, budget=None,
+            min_picks=None, max_picks=None, seats=None, tally_rule="greedy", allow_revote=False,
+            live_results=live_results, event_id=event.id, client_token=client_token, commit=False)
+        voting.add_option(round_, title=question[:200], description="", cost=0, proposer_id=None, actor=actor,
+                          commit=False)
+        round_.closes_at = now() + timedelta(minutes=minutes)
+        voting.open_round(round_, actor=actor, commit=False)
+        _show(event, round_, actor)
+    except IntegrityError:  # the same form, submitted twice at once: the other submission opened it
+        db.session.rollback()
+        same = _round_by_token(client_token)
+        if same is None:
+            raise
+        return same
+    except Exception:
+        db.session.rollback()  # nothing half-made: no stray draft round or unopened question
+        raise
     return round_
+
+
+def _round_by_token(client_token: str | None) -> VoteRound | None:
+    if not client_token:
+        return None
+    return db.session.scalar(select(VoteRound).where(VoteRound.client_token == client_token))
 
 
 def _event_round(event: Event, round_id: int) -> VoteRound:
