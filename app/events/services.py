@@ -867,6 +867,9 @@ def purge_guest_data(at: datetime | None = None) -> int:
         Event.ends_at <= at - timedelta(days=days), Event.guest_data_purged_at.is_(None))).all()
     for event in events:
         guest_ids = select(Registration.id).where(Registration.event_id == event.id, Registration.user_id.is_(None))
+        contacts = db.session.execute(select(Registration.guest_email, Registration.guest_phone)
+                                      .where(Registration.id.in_(guest_ids))).all()
+        _scrub_outboxes({e for e, _p in contacts if e}, {p for _e, p in contacts if p}, before=at - timedelta(days=days))
         db.session.execute(delete(RegistrationAnswer).where(RegistrationAnswer.registration_id.in_(guest_ids)))
         db.session.execute(update(Registration).where(Registration.event_id == event.id,
                                                       Registration.user_id.is_(None))
@@ -884,6 +887,21 @@ def purge_guest_data(at: datetime | None = None) -> int:
                                                 GuestClaim.expires_at <= at - timedelta(days=1)))
     db.session.commit()
     return len(events)
+
+
+def _scrub_outboxes(emails: set[str], phones: set[str], *, before: datetime) -> None:
+    """The mail and text messages once sent to these guests keep no address or words past the retention period."""
+    from app.mail import OutboxMessage
+
+    scrubbed = _("(보존 기간이 지나 지웠습니다)")
+    if emails:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.user_id.is_(None),
+                                                       OutboxMessage.recipient.in_(emails),
+                                                       OutboxMessage.created_at <= before)
+                           .values(recipient="", body=scrubbed))
+    if phones:
+        db.session.execute(update(SmsMessage).where(SmsMessage.recipient.in_(phones), SmsMessage.created_at <= before)
+                           .values(recipient="", body=scrubbed))
 
 
 # --- lists -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from app.events import services
 from app.events.models import Attendance, GuestClaim, Registration, RegistrationAnswer
 from app.events.services import RegistrationDetails
 from app.extensions import db
+from app.mail import OutboxMessage
 
 
 def _guest(event, name, email, **details):
@@ -79,3 +80,7 @@ def test_guest_personal_data_is_erased_after_the_retention_period_leaving_counts
     counts = services.registration_counts(event)
     assert (counts["confirmed"], counts["attended"]) == (2, 2)
     assert services.registration_of(event, member) is not None  # members keep their own registration
+    from tests.helpers import outbox_for
+
+    assert outbox_for("erase@example.com") == []  # the code and ticket mails keep no address or words either
+    assert not any("지울손님" in m.body for m in db.session.scalars(select(OutboxMessage)))
