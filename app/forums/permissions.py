@@ -34,7 +34,11 @@ def may_read(user, target) -> bool:
     if kind == "agenda":
         return REGISTRY["agenda.view"](user, obj)
     if kind == "event":
-        return event_visible(user, obj)
+        # The event's room also carries its live Q&A (askers' names): a members-only or residents-only
+        # event keeps its discussion to its audience, as its live page does.
+        from app.events.models import Audience
+
+        return event_visible(user, obj) and (obj.audience is Audience.PUBLIC or follows_live(user, obj))
     if kind == "members":
         return is_staff(user) or is_body_member(user, obj)
     return True  # a body's public thread and online forums are public

@@ -133,3 +133,6 @@ def test_members_only_town_hall_keeps_its_qa_to_its_audience(app, client, db, ma
     sio = sockets(client)
     assert call(sio, "qa_ask", {"event_id": town_hall.id, "body": "들어가도 되나요", "client_id": "z"}) == {
         "error": "행사를 찾을 수 없습니다."}
+    # Nor through the event's discussion room, which carries the questions and their askers.
+    assert call(sio, "join", {"room": f"event-{town_hall.id}", "last_seq": 0}) == {"error": "이 토론을 볼 수 없습니다."}
+    assert call(sio, "post", {"room": f"event-{town_hall.id}", "body": "외부인 글", "client_id": "y"}).get("error")
