@@ -70,8 +70,12 @@ class ScheduleForm(FlaskForm):
 
 class PaperForm(FlaskForm):
     ballot_number = StringField(_l("투표용지 번호"), validators=[DataRequired(_required), Length(max=32)])
-    voter_user_id = IntegerField(_l("투표자 회원 번호(가입자인 경우)"), validators=[Optional()],
-                                 description=_l("적으면 그 회원은 온라인으로 다시 투표할 수 없습니다."))
+
+
+class PaperVoterForm(FlaskForm):
+    voter_user_id = IntegerField(_l("투표자 회원 번호"), validators=[InputRequired(_required)],
+                                 description=_l("종이 투표용지를 받은 가입자의 회원 번호입니다. 적으면 그 회원은 온라인으로 투표할 수 "
+                                                "없습니다. 투표지 내용과는 따로 기록됩니다."))
 
 
 class ReceiptForm(FlaskForm):

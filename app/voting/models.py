@@ -193,6 +193,9 @@ class Ballot(db.Model):
     cast_on: Mapped[date]  # the day only: a time of day could line a ballot up with the roll
     superseded: Mapped[bool] = mapped_column(default=False)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # imported pabulib columns
+    # False until the ballot box is shaken (services.mix_ballots): re-written in a shuffled batch, the row
+    # no longer sits in the roll's order nor carries the transaction id of the voter's roll row.
+    mixed: Mapped[bool] = mapped_column(default=False, index=True)
 
 
 class PaperBallot(db.Model):
@@ -204,8 +207,7 @@ class PaperBallot(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("vote_round.id", ondelete="CASCADE"), index=True)
     ballot_number: Mapped[str] = mapped_column(String(32))
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
-    voter_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)  # no voter: who voted on paper is marked on the roll apart
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     entered_at: Mapped[datetime] = mapped_column(default=now)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

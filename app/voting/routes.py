@@ -16,7 +16,7 @@ from app.permissions import can, require
 from app.voting import bp, services
 from app.voting.forms import (
     RULE_LABELS,
-    CriterionForm, OptionForm, PaperForm, ReceiptForm, RecusalForm, RoundForm, ScheduleForm,
+    CriterionForm, OptionForm, PaperForm, PaperVoterForm, ReceiptForm, RecusalForm, RoundForm, ScheduleForm,
 )
 from app.voting.models import PaperBallot, RoundStatus, VoteOption
 from app.voting.pabulib_io import export_pabulib
@@ -364,8 +364,7 @@ def paper(round_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.enter_paper_ballot(round_, form.ballot_number.data, request.form, form.voter_user_id.data,
-                                        actor=current_user)
+            services.enter_paper_ballot(round_, form.ballot_number.data, request.form, actor=current_user)
         except ServiceError as error:
             show_on_form(form, error)
             status = error.status if error.status != 400 else 422
@@ -375,9 +374,31 @@ def paper(round_id: int):
             return redirect(url_for("voting.paper", round_id=round_.id))
     elif form.errors:
         status = 422
-    return render_template("voting/paper.html", round=round_, form=form, method=services.method_of(round_),
-                           pending=services.pending_paper_ballots(round_), recused=set(),
-                           submitted=request.form if status != 200 else None), status
+    return _paper_page(round_, status, form=form, submitted=request.form if status != 200 else None)
+
+
+def _paper_page(round_, status=200, *, form=None, voter_form=None, submitted=None):
+    return render_template("voting/paper.html", round=round_, form=form or PaperForm(formdata=None),
+                           voter_form=voter_form or PaperVoterForm(formdata=None, prefix="roll"),
+                           method=services.method_of(round_), pending=services.pending_paper_ballots(round_),
+                           recused=set(), submitted=submitted), status
+
+
+@bp.route("/<int:round_id>/paper/voters", methods=["POST"])
+@login_required
+def paper_voter(round_id: int):
+    round_ = _round_for(round_id)
+    require("vote.paper", round_)
+    form = PaperVoterForm(prefix="roll")
+    if not form.validate_on_submit():
+        return _paper_page(round_, 422, voter_form=form)
+    try:
+        voter = services.mark_paper_voter(round_, form.voter_user_id.data, actor=current_user)
+    except ServiceError as error:
+        show_on_form(form, error)
+        return _paper_page(round_, error.status if error.status != 400 else 422, voter_form=form)
+    flash(_("%(name)s님을 종이 투표자로 명부에 적었습니다.", name=voter.public_name), "success")
+    return redirect(url_for("voting.paper", round_id=round_.id))
 
 
 @bp.route("/paper/<int:paper_id>/confirm", methods=["POST"])

@@ -276,12 +276,45 @@ def open_round(round_: VoteRound, *, actor: User | None, commit: bool = True) ->
 
 
 def close_round(round_: VoteRound, *, actor: User | None) -> None:
-    """Stop accepting ballots."""
+    """Stop accepting ballots; the ballot box is shaken one last time, whatever is left in it."""
     if round_.status is not RoundStatus.OPEN:
         raise Conflict(_("진행 중인 투표만 마감할 수 있습니다."))
     if round_.closes_at is None or round_.closes_at > now():
         round_.closes_at = now()
+    _mix(round_.id, minimum=1)
     _transition(round_, RoundStatus.CLOSED, actor, "vote.close")
+
+
+def mix_ballots(round_id: int, minimum: int | None = None) -> int:
+    """Shake the ballot box: re-write the round's unmixed ballots in a random order, in one transaction.
+
+    A ballot is written in the same transaction as its voter's roll row, so until it is mixed its
+    physical position follows the roll's order and, on PostgreSQL, its row carries the same
+    transaction id (xmin) as the roll row. Mixing deletes and re-inserts a batch of at least
+    ``VOTE_MIX_BATCH`` ballots in shuffled order, which breaks both links (the old row versions are
+    gone once the database vacuums them). Fewer than that wait for more, or for the close.
+    """
+    from flask import current_app
+
+    moved = _mix(round_id, minimum=minimum or current_app.config["VOTE_MIX_BATCH"])
+    db.session.commit()
+    return moved
+
+
+def _mix(round_id: int, *, minimum: int) -> int:
+    rows = list(db.session.scalars(select(Ballot).where(Ballot.round_id == round_id, Ballot.mixed.is_(False))
+                                   .with_for_update()))
+    if len(rows) < minimum:
+        return 0
+    copies = [dict(id=b.id, round_id=b.round_id, content=b.content, source=b.source, receipt_hash=b.receipt_hash,
+                   cast_on=b.cast_on, superseded=b.superseded, extra=b.extra) for b in rows]
+    secrets.SystemRandom().shuffle(copies)
+    for ballot in rows:
+        db.session.delete(ballot)
+    db.session.flush()
+    db.session.add_all(Ballot(**copy, mixed=True) for copy in copies)
+    db.session.flush()
+    return len(copies)
 
 
 def refresh_status(round_: VoteRound) -> VoteRound:
@@ -375,22 +408,42 @@ def _announce_turnout(round_id: int) -> None:
     socketio.emit("turnout", {"round": round_id}, to=f"vote-{round_id}", namespace="/")
 
 
-def enter_paper_ballot(round_: VoteRound, ballot_number: str, form, voter_user_id: int | None,
-                       *, actor: User) -> PaperBallot:
+def mark_paper_voter(round_: VoteRound, voter_user_id: int | None, *, actor: User) -> User:
+    """At the desk: an account holder takes a paper ballot, so the roll marks them (they cannot vote online too).
+
+    Kept apart from typing in the ballot (``enter_paper_ballot``), as a polling station keeps its
+    register apart from its ballot box: no row ever holds both who voted and what.
+    """
+    if round_.status is not RoundStatus.OPEN:
+        raise ServiceError(_("진행 중인 투표에만 종이 투표자를 명부에 적을 수 있습니다."))
+    voter = db.session.get(User, voter_user_id) if voter_user_id else None
+    if voter is None or voter.is_deleted:
+        raise ServiceError(_("그 번호의 회원이 없습니다."), "voter_user_id")
+    eligibility = eligibility_of(round_)
+    if not eligibility.is_eligible(round_, voter):
+        raise ServiceError(eligibility.refusal(round_, voter)
+                           or _("이 회원은 이 투표에 참여할 자격이 없습니다. (%(who)s)", who=eligibility.label),
+                           "voter_user_id")
+    db.session.add(VoterRoll(round_id=round_.id, user_id=voter.id, source="paper", voted_on=today()))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("이 회원은 이미 투표했습니다."), "voter_user_id")
+    audit.record("vote.paper_voter", round_, actor=actor, user_id=voter.id)
+    db.session.commit()
+    return voter
+
+
+def enter_paper_ballot(round_: VoteRound, ballot_number: str, form, *, actor: User) -> PaperBallot:
     """First staff member types in a paper ballot; it is not counted until a second one confirms it."""
     if round_.status is not RoundStatus.OPEN:
         raise ServiceError(_("진행 중인 투표에만 종이 투표를 입력할 수 있습니다."))
     number = (ballot_number or "").strip()
     if not number:
         raise ServiceError(_("투표용지 번호를 적어 주세요."), "ballot_number")
-    content = method_of(round_).parse_form(round_, form, voter_user_id)
-    if voter_user_id:
-        voter = db.session.get(User, voter_user_id)
-        if voter is None:
-            raise ServiceError(_("그 번호의 회원이 없습니다."), "voter_user_id")
-        if has_voted(round_, voter):
-            raise Conflict(_("이 회원은 이미 투표했습니다."))
-    paper = PaperBallot(round_id=round_.id, ballot_number=number, content=content, voter_user_id=voter_user_id,
+    content = method_of(round_).parse_form(round_, form, None)
+    paper = PaperBallot(round_id=round_.id, ballot_number=number, content=content,
                         entered_by_id=actor.id, entered_at=now())
     db.session.add(paper)
     try:
@@ -412,13 +465,6 @@ def confirm_paper_ballot(paper: PaperBallot, *, actor: User) -> None:
         raise Conflict(_("이미 확인된 투표용지입니다."))
     if round_.status is not RoundStatus.OPEN:
         raise ServiceError(_("마감된 투표의 종이 투표는 확인할 수 없습니다."))
-    if paper.voter_user_id:
-        db.session.add(VoterRoll(round_id=round_.id, user_id=paper.voter_user_id, source="paper", voted_on=today()))
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            raise Conflict(_("이 회원은 이미 투표했습니다."))
     updated = db.session.execute(
         db.update(PaperBallot).where(PaperBallot.id == paper.id, PaperBallot.confirmed_at.is_(None))
         .values(confirmed_by_id=actor.id, confirmed_at=now()).execution_options(synchronize_session=False))
@@ -538,4 +584,9 @@ def refresh_rounds_task() -> int:
     )).all()
     for round_ in due:
         refresh_status(round_)
+    # Shake every open round's ballot box that has a batch waiting.
+    waiting = db.session.scalars(select(Ballot.round_id).join(VoteRound, VoteRound.id == Ballot.round_id).where(
+        VoteRound.status == RoundStatus.OPEN, Ballot.mixed.is_(False)).distinct()).all()
+    for round_id in waiting:
+        mix_ballots(round_id)
     return len(due)

@@ -131,7 +131,9 @@ def test_rules_freeze_when_the_round_opens(client, db, auth, make, rounds):
 def test_ballots_cannot_be_joined_to_voters(db, client, auth, make, rounds):
     """No column of the ballot table points at a person, a precise time, or the roll's order."""
     columns = {c["name"] for c in sa.inspect(db.session.connection()).get_columns("ballot")}
-    assert columns == {"id", "round_id", "content", "source", "receipt_hash", "cast_on", "superseded", "extra"}
+    assert columns == {"id", "round_id", "content", "source", "receipt_hash", "cast_on", "superseded", "extra", "mixed"}
+    paper = {c["name"] for c in sa.inspect(db.session.connection()).get_columns("paper_ballot")}
+    assert not any("voter" in name or name == "user_id" for name in paper)  # paper voters go on the roll, apart
     round_ = rounds.create()
     a = rounds.option_ids(round_)[0]
     for _ in range(5):
@@ -143,6 +145,51 @@ def test_ballots_cannot_be_joined_to_voters(db, client, auth, make, rounds):
     ids = db.session.scalars(select(Ballot.id).where(Ballot.round_id == round_.id)).all()
     assert len(set(ids)) == 5 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
     assert not any(i.isdigit() for i in ids)
+
+
+def _cast_by_new_voters(client, auth, make, round_, picks) -> list[str]:
+    codes = []
+    for pick in picks:
+        auth.login(make.user())
+        codes.append(_receipt(client.post(f"/votes/{round_.id}/ballot", data={"pick": [pick]})))
+        auth.logout()
+    return codes
+
+
+def test_the_ballot_box_is_shaken_in_batches_and_at_the_close(app, client, db, auth, make, rounds, monkeypatch):
+    monkeypatch.setitem(app.config, "VOTE_MIX_BATCH", 4)
+    round_ = rounds.create()
+    a, b, c = rounds.option_ids(round_)
+    codes = _cast_by_new_voters(client, auth, make, round_, [a, b, c])
+    assert services.mix_ballots(round_.id) == 0  # three are too few to hide among: they wait
+    codes += _cast_by_new_voters(client, auth, make, round_, [a, a])
+    services.refresh_rounds_task.run()  # the periodic task shakes every open round with a batch waiting
+    db.session.expire_all()
+    mixed = db.session.scalars(select(Ballot.mixed).where(Ballot.round_id == round_.id)).all()
+    assert sorted(mixed) == [True] * 5
+    codes += _cast_by_new_voters(client, auth, make, round_, [c])
+    services.close_round(db.session.get(VoteRound, round_.id), actor=rounds.staff)
+    db.session.expire_all()
+    ballots = db.session.scalars(select(Ballot).where(Ballot.round_id == round_.id)).all()
+    assert len(ballots) == 6 and all(b.mixed for b in ballots)  # the close empties the box whatever is left
+    assert sorted(b.content["picks"][0] for b in ballots) == sorted([a, b, c, a, a, c])  # nothing lost or changed
+    for code in codes:  # every receipt still finds its ballot
+        assert "마감 후 집계에 들어갑니다" in text(client.post("/votes/receipt", data={"code": code}))
+    assert _count(db, VoterRoll, round_) == 6
+
+
+def test_a_mixed_ballot_shares_no_transaction_id_with_any_roll_row(app, client, db, auth, make, rounds, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("xmin is PostgreSQL's; CI runs this on PostgreSQL")
+    monkeypatch.setitem(app.config, "VOTE_MIX_BATCH", 3)
+    round_ = rounds.create()
+    a, b, _c = rounds.option_ids(round_)
+    _cast_by_new_voters(client, auth, make, round_, [a, b, a])
+    shared = sa.text("SELECT count(*) FROM ballot b JOIN voter_roll r ON b.xmin::text = r.xmin::text "
+                     "WHERE b.round_id = :r AND r.round_id = :r")
+    assert db.session.scalar(shared, {"r": round_.id}) == 3  # written with its roll row: linkable until mixed
+    assert services.mix_ballots(round_.id) == 3
+    assert db.session.scalar(shared, {"r": round_.id}) == 0
 
 
 def test_revote_replaces_the_ballot_only_with_the_receipt(client, db, auth, make, rounds):

@@ -65,8 +65,13 @@ def test_paper_ballot_needs_a_second_staff_member_and_is_reported_separately(cli
     clerk, checker = rounds.staff, make.staff(name="확인자")
     walk_in = make.user(name="현장주민")
     auth.login(clerk)
-    response = client.post(f"/votes/{round_.id}/paper", data={"ballot_number": "P-001", "pick": [a],
-                                                               "voter_user_id": walk_in.id})
+    # At the desk the walk-in is marked on the roll; the ballot is typed in apart, with no voter on it.
+    assert client.post(f"/votes/{round_.id}/paper/voters", data={"roll-voter_user_id": walk_in.id}).status_code == 302
+    twice = client.post(f"/votes/{round_.id}/paper/voters", data={"roll-voter_user_id": walk_in.id})
+    assert twice.status_code == 409 and "이미 투표했습니다" in text(twice)
+    unknown = client.post(f"/votes/{round_.id}/paper/voters", data={"roll-voter_user_id": 999999})
+    assert unknown.status_code == 422 and "회원이 없습니다" in text(unknown)
+    response = client.post(f"/votes/{round_.id}/paper", data={"ballot_number": "P-001", "pick": [a]})
     assert response.status_code == 302
     duplicate = client.post(f"/votes/{round_.id}/paper", data={"ballot_number": "P-001", "pick": [b]})
     assert duplicate.status_code == 409 and "이미 입력되었습니다" in text(duplicate)
