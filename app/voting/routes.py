@@ -161,7 +161,10 @@ def download_pb(round_id: int):
     round_ = _round_for(round_id)
     if round_.status is not RoundStatus.PUBLISHED and not can("vote.manage", round_):
         abort(404)
-    text = export_pabulib(round_)
+    try:
+        text = export_pabulib(round_)
+    except ServiceError as error:  # score, yes/no and ranked ballots have no pabulib form
+        return Response(error.message, status=404, mimetype="text/plain; charset=utf-8")
     return Response(text, mimetype="text/plain; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=vote-{round_.id}.pb"})
 

@@ -133,6 +133,8 @@ def test_subcommittee_scores_projects_and_the_proposer_recuses(client, db, auth,
     # care: (2*4.5 + 1*4) / 3 = 4.33 from 2 scorers; park: (2*3 + 1*7/3) / 3 = 2.78 from 3
     assert result["scores"] == {care: "4.33", park: "2.78"}
     assert result["scorers"] == {care: 2, park: 3}
+    no_pb = client.get(f"/votes/{round_.id}/ballots.pb")  # scores have no pabulib form: a clear 404, not a crash
+    assert no_pb.status_code == 404 and "pabulib" in no_pb.get_data(as_text=True)
     assert result["selected"] == [care]
 
 
