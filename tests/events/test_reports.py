@@ -53,6 +53,7 @@ def test_report_counts_meetings_by_body_kind_and_events_by_kind(client, auth, ma
     auth.login(make.staff())
     page = text(client.get("/reports/participation?year=2026"))
     assert "협치분과 회의" in page and "3회" in page and "14명" in page
+    assert '<svg class="result-chart"' in page and ">43 (1)<" in page  # a chart beside the table: 43 people, 1 town hall
     response = client.get("/reports/participation.csv?year=2026")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert ["협치분과 회의", "3", "14", "12", "2", "4.7"] in rows
