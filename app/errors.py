@@ -23,6 +23,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Forbidden(ServiceError):
+    """The user may see this but not do it."""
+
+    status = 403
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 
 from app.permissions import can
@@ -30,5 +30,7 @@ def register_template_helpers(app: Flask) -> None:
     def _inject():
         from app.notifications import unread_count
 
-        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        unread = g.get("unread_notifications")  # a write path may read it before its commit
+        if unread is None:
+            unread = unread_count(current_user) if current_user.is_authenticated else 0
         return {"unread_notifications": unread, "current_path": request.full_path.rstrip("?")}

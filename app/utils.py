@@ -52,6 +52,17 @@ def csv_document(rows) -> str:
     return "\ufeff" + out.getvalue()
 
 
+def commit_keeping_loaded(session) -> None:
+    """Commit without expiring what the session has loaded (for hot paths whose reply shows only that)."""
+    real = session() if callable(session) else session  # a scoped_session hands out its Session
+    before = real.expire_on_commit
+    real.expire_on_commit = False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = before
+
+
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` after ``session`` commits; drop it if the session rolls back.
 

@@ -8,7 +8,9 @@ Run 2: two server processes sharing a Redis message queue (REDIS_URL, default re
 A logged-in poster sends each message over the socket (the real path: permission checks, the post and
 its numbered thread event committed, then the broadcast); every client records when the message arrives.
 Latency is measured from the send to each arrival on one clock (all clients live in this process, on
-asyncio). The database is a throwaway SQLite file (or a schema of DATABASE_URL when it is PostgreSQL).
+asyncio). Listeners are lean by default (one raw websocket each speaking Engine.IO/Socket.IO, see
+LeanListener), because they share the machine's cores with the server; --full-clients listens with
+python-socketio clients instead, whose own decoding then counts as latency too. The database is a throwaway SQLite file (or a schema of DATABASE_URL when it is PostgreSQL).
 The last line is the summary:
     clients=… p50_ms=… p99_ms=… delivered=…/… p99_ms_redis=…
 """
@@ -152,7 +154,8 @@ def login_cookie(base: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 
-async def measure(urls: list[str], clients: int, messages: int, interval: float, room: str) -> dict:
+async def measure(urls: list[str], clients: int, messages: int, interval: float, room: str,
+                  lean: bool = True) -> dict:
     import socketio
 
     sent: dict[str, float] = {}
@@ -174,6 +177,9 @@ async def measure(urls: list[str], clients: int, messages: int, interval: float,
 
     listeners = []
     failures = 0
+
+    if lean:
+        return await measure_lean(urls, clients, messages, interval, room, sent, arrivals, received, done, expected)
 
     async def connect(n: int):
         nonlocal failures
@@ -229,6 +235,132 @@ async def measure(urls: list[str], clients: int, messages: int, interval: float,
             "max": arrivals[-1] if arrivals else float("nan"), "joined": len(listeners)}
 
 
+class LeanListener:
+    """A listener that speaks Engine.IO/Socket.IO over one raw websocket and only looks for the marker.
+
+    Every listener shares this process's CPU with the server under test (two cores here), while
+    real audiences bring their own phones. A full python-socketio client decodes every packet into
+    Python objects (about as much work per message as the server's send), which then shows up as
+    server latency; this one answers pings, joins with an ack, and finds each post's client id by
+    a string search, so the figures are the server's.
+    """
+
+    def __init__(self, url: str, room: str, on_post):
+        self.url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        self.room, self.on_post = room, on_post
+        self.ws = self.session = None
+        self.task = None
+
+    async def start(self, session, timeout: float = 60) -> None:
+        import json
+
+        self.session = session
+        self.ws = await session.ws_connect(self.url, timeout=timeout, max_msg_size=0)
+        opened = await self.ws.receive_str(timeout=timeout)  # '0{"sid":...}'
+        assert opened.startswith("0"), opened
+        await self.ws.send_str("40/forums,")
+        while True:
+            reply = await self.ws.receive_str(timeout=timeout)
+            if reply.startswith("40/forums,"):
+                break
+            if reply.startswith("44/forums,"):
+                raise RuntimeError(reply)
+        await self.ws.send_str("42/forums,1" + json.dumps(["join", {"room": self.room, "last_seq": 0}]))
+        while True:
+            reply = await self.ws.receive_str(timeout=timeout)
+            if reply == "2":
+                await self.ws.send_str("3")
+            elif reply.startswith("43/forums,1"):
+                assert '"ok":true' in reply.replace(" ", ""), reply[:200]
+                break
+        self.task = asyncio.ensure_future(self.listen())
+
+    async def listen(self) -> None:
+        marker = '"client_id":"'
+        async for message in self.ws:
+            data = message.data
+            if not isinstance(data, str):
+                continue
+            if data == "2":
+                await self.ws.send_str("3")
+            elif data.startswith('42/forums,["thread_event"') and '"post.created"' in data:
+                at = data.find(marker)
+                if at >= 0:
+                    start = at + len(marker)
+                    self.on_post(data[start:data.find('"', start)])
+
+    async def stop(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self.task is not None:
+            self.task.cancel()
+
+
+async def measure_lean(urls, clients, messages, interval, room, sent, arrivals, received, done, expected) -> dict:
+    import aiohttp
+    import socketio
+
+    def on_post(n: int):
+        def seen(client_id: str):
+            started = sent.get(client_id)
+            if started is not None:
+                arrivals.append((time.perf_counter() - started) * 1000)
+                received[n] += 1
+                if len(arrivals) >= expected:
+                    done.set()
+        return seen
+
+    listeners, failures = [], 0
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
+    async def connect(n: int):
+        nonlocal failures
+        listener = LeanListener(urls[n % len(urls)], room, on_post(n))
+        try:
+            await listener.start(session)
+            listeners.append(listener)
+        except Exception as error:  # counted: a client that could not join receives nothing
+            failures += 1
+            if failures <= 3:
+                print(f"  client {n} failed to join: {error!r}", flush=True)
+
+    started = time.perf_counter()
+    for first in range(0, clients, 50):
+        await asyncio.gather(*(connect(n) for n in range(first, min(first + 50, clients))))
+    print(f"  {len(listeners)}/{clients} lean clients joined in {time.perf_counter() - started:.1f} s", flush=True)
+
+    cookie = await asyncio.to_thread(login_cookie, urls[0])
+    poster = socketio.AsyncClient(reconnection=False)
+    await poster.connect(urls[0], namespaces=["/forums"], transports=["websocket"], headers={"Cookie": cookie})
+    await poster.call("join", {"room": room, "last_seq": 0}, namespace="/forums", timeout=30)
+    await poster.call("post", {"room": room, "body": "준비", "client_id": f"warmup-{uuid.uuid4().hex[:8]}"},
+                      namespace="/forums", timeout=60)
+    await asyncio.sleep(2.5)
+    acks = []
+    for i in range(messages):
+        client_id = f"bench-{uuid.uuid4().hex[:12]}"
+        sent[client_id] = time.perf_counter()
+        acks.append(asyncio.ensure_future(poster.call(
+            "post", {"room": room, "body": f"팬아웃 측정 글 {i}", "client_id": client_id}, namespace="/forums", timeout=60)))
+        await asyncio.sleep(interval)
+    try:
+        await asyncio.wait_for(done.wait(), timeout=60)
+    except asyncio.TimeoutError:
+        pass
+    replies = await asyncio.gather(*acks, return_exceptions=True)
+    refused = [r for r in replies if not (isinstance(r, dict) and r.get("ok"))]
+    if refused:
+        print(f"  {len(refused)} posts were refused: {refused[:2]}", flush=True)
+    await poster.disconnect()
+    await asyncio.gather(*(listener.stop() for listener in listeners), return_exceptions=True)
+    await session.close()
+    arrivals.sort()
+    return {"delivered": len(arrivals), "expected": expected,
+            "p50": statistics.median(arrivals) if arrivals else float("nan"),
+            "p99": arrivals[min(len(arrivals) - 1, int(len(arrivals) * 0.99))] if arrivals else float("nan"),
+            "max": arrivals[-1] if arrivals else float("nan"), "joined": len(listeners)}
+
+
 def run(processes: int, args, database_url: str, room: str, logs: Path, redis_url: str | None) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "fanout-secret", "FLASK_APP": "app:create_app",
            "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "RATELIMIT_STORAGE_URI": "memory://",
@@ -239,7 +371,8 @@ def run(processes: int, args, database_url: str, room: str, logs: Path, redis_ur
         env.update(REDIS_URL=redis_url, SOCKETIO_CHANNEL=f"fanout-{uuid.uuid4().hex[:8]}",
                    CELERY_QUEUE=f"fanout-{uuid.uuid4().hex[:8]}")
     with Servers(processes, env, logs) as servers:
-        return asyncio.run(measure(servers.urls, args.clients, args.messages, args.interval, room))
+        return asyncio.run(measure(servers.urls, args.clients, args.messages, args.interval, room,
+                                   lean=not args.full_clients))
 
 
 def main() -> None:
@@ -248,6 +381,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between posts")
     parser.add_argument("--no-redis", action="store_true", help="skip the two-process Redis run")
+    parser.add_argument("--full-clients", action="store_true",
+                        help="listen with full python-socketio clients (they decode every packet on the same CPU)")
     args = parser.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

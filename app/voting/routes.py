@@ -82,8 +82,15 @@ def _vote_limit() -> str:
 @login_required
 @limiter.limit(_vote_limit)
 def cast(round_id: int):
+    from flask import g
+
+    from app.notifications import unread_count
+
     round_ = _round_for(round_id)
-    shown = {"id": round_.id, "title": round_.title}  # read before the commit expires the round
+    shown = {"id": round_.id, "title": round_.title}
+    # Read in the ballot's own transaction what the receipt page's header shows: after the commit the
+    # reply needs the database no more (a second transaction per ballot is most of a crowd's cost).
+    g.unread_notifications = unread_count(current_user)
     try:
         code, described = services.cast_ballot(round_, current_user, request.form)
     except ServiceError as error:

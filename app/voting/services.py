@@ -19,7 +19,7 @@ from app.errors import Conflict, ServiceError
 from app.extensions import db
 from app.events.models import Event
 from app.tasks import defer
-from app.utils import now, today
+from app.utils import commit_keeping_loaded, now, today
 from app.voting.eligibility import ELIGIBILITY
 from app.voting.methods import METHODS
 from app.voting.models import (
@@ -366,18 +366,18 @@ def _new_ballot(round_: VoteRound, content: dict, source: str) -> tuple[Ballot, 
 def cast_ballot(round_: VoteRound, user: User, form) -> tuple[str, list[str]]:
     """Record that ``user`` voted and, separately, what; return the receipt code (shown once) and the ballot in words."""
     _check_can_vote(round_, user)
-    round_id = round_.id
     method = method_of(round_)
     content = method.parse_form(round_, form, user.id)
     described = method.describe(round_, content)
     db.session.add(VoterRoll(round_id=round_.id, user_id=user.id, source="online", voted_on=today()))
     _ballot, code = _new_ballot(round_, content, "online")
     try:
-        db.session.commit()  # the unique (round, voter) constraint decides races and double clicks
+        # The unique (round, voter) constraint decides races and double clicks. Nothing loaded is
+        # expired: the receipt page reads only what this request already has, without a new transaction.
+        commit_keeping_loaded(db.session)
     except IntegrityError:
         db.session.rollback()
         raise Conflict(_("이미 투표했습니다. 한 사람은 한 번만 투표할 수 있습니다."))
-    _announce_turnout(round_id)
     return code, described
 
 
@@ -398,14 +398,6 @@ def revote(round_: VoteRound, user: User, old_code: str, form) -> tuple[str, lis
     _ballot, code = _new_ballot(round_, content, "online")
     db.session.commit()
     return code, method.describe(round_, content)
-
-
-def _announce_turnout(round_id: int) -> None:
-    from app.extensions import socketio
-
-    # The ballot is committed; live pages following this room fetch the new
-    # turnout themselves, so the hot path sends a ping and runs no count.
-    socketio.emit("turnout", {"round": round_id}, to=f"vote-{round_id}", namespace="/")
 
 
 def mark_paper_voter(round_: VoteRound, voter_user_id: int | None, *, actor: User) -> User:

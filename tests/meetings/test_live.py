@@ -259,6 +259,31 @@ def test_a_vote_that_cannot_open_leaves_no_half_made_round(client, db, town_hall
                              .where(VoteRound.event_id == town_hall.id)) == 0  # no stray draft on the console
 
 
+def test_a_secretary_runs_the_console_but_only_leaders_start_votes(client, db, make, town_hall):
+    from app.bodies.models import MemberRole
+
+    body = make.body()
+    secretary, chair = make.user(name="간사"), make.user(name="위원장")
+    make.membership(body, secretary, MemberRole.SECRETARY)
+    make.membership(body, chair, MemberRole.CHAIR)
+    town_hall.body_id = body.id
+    db.session.commit()
+    form = {"vote-title": "찬반", "vote-question": "추진할까요?", "vote-minutes": "10"}
+    login(client, secretary)
+    console = text(client.get(f"/events/{town_hall.id}/console"))
+    assert "바로 묻기" not in console  # the console is theirs, but a vote is for those who can also close it
+    refused = client.post(f"/events/{town_hall.id}/console/votes", data=form)
+    assert refused.status_code == 403 and "투표를 시작할 권한이 없습니다" in text(refused)
+    assert db.session.scalar(select(func.count()).select_from(VoteRound)) == 0
+    client.post("/account/logout")
+    login(client, chair)
+    assert client.post(f"/events/{town_hall.id}/console/votes", data=form).status_code == 302
+    round_ = db.session.scalar(select(VoteRound).where(VoteRound.event_id == town_hall.id))
+    assert client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close").status_code == 302
+    db.session.refresh(round_)
+    assert round_.status is RoundStatus.CLOSED  # the one who started it can close it
+
+
 def test_a_vote_of_another_event_cannot_be_driven_from_this_console(client, db, make, town_hall):
     other = event_services.create_event(kind=EventKind.TOWN_HALL, title="다른 행사", starts_at=NOW,
                                         ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, online=True,

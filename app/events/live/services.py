@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.auth.models import User
-from app.errors import Conflict, ServiceError
+from app.errors import Conflict, Forbidden, ServiceError
 from app.events.live.models import Announcement, LiveState
 from app.events.models import Attendance, AttendanceMode, Audience, Event, EventStatus, Registration, RegistrationStatus
 from app.extensions import db
@@ -228,9 +228,12 @@ def launch_quick_vote(event: Event, *, title: str, question: str, minutes: int, 
     One transaction: the round, its question, the opening and the console showing it commit
     together or not at all; the form's token makes a double click or a retry open one vote.
     """
+    from app.permissions import can
     from app.voting import services as voting
 
     _require_console(event, actor)
+    if not can("vote.launch_at_event", event, user=actor):
+        raise Forbidden(_("이 행사에서 투표를 시작할 권한이 없습니다. 협치지원관이나 기구의 위원장·공동위원장이 시작할 수 있습니다."))
     client_token = (client_token or "").strip()[:64] or None
     same = _round_by_token(client_token)
     if same is not None:
