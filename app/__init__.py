@@ -77,6 +77,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    if app.config.get("SWITCH_INTERVAL_MS") and not app.testing:
+        import sys
+
+        sys.setswitchinterval(app.config["SWITCH_INTERVAL_MS"] / 1000)
     if os.environ.get("TRUST_PROXY_HOPS"):
         hops = int(os.environ["TRUST_PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
