@@ -1,9 +1,9 @@
 """Which projects a cycle selected, and which votes belong to a cycle.
 
-A vote round belongs to a cycle when it was held at one of the cycle's events
+A vote round belongs to a cycle when staff attached it to the cycle
+(``VoteRound.cycle_id``), when it was held at one of the cycle's events
 (``VoteRound.event`` → ``Event.cycle_id``) or when one of its options stands for
-an agenda item of the cycle. Rounds carry no cycle of their own, so these two
-links are the only ones we trust (dates would drag in unrelated votes).
+an agenda item of the cycle. Dates are never used (they would drag in unrelated votes).
 
 The selected projects of a cycle are, in this order and each counted once:
 
@@ -38,11 +38,12 @@ class Candidate:
 
 
 def rounds_of_cycle(cycle: PlanCycle) -> list[VoteRound]:
-    """Vote rounds held at the cycle's events or on its agenda items, oldest first."""
+    """Vote rounds attached to the cycle, held at its events or on its agenda items, oldest first."""
     at_event = select(Event.id).where(Event.cycle_id == cycle.id)
     on_items = (select(VoteOption.round_id).join(AgendaItem, AgendaItem.id == VoteOption.agenda_item_id)
                 .where(AgendaItem.cycle_id == cycle.id))
-    stmt = (select(VoteRound).where(or_(VoteRound.event_id.in_(at_event), VoteRound.id.in_(on_items)))
+    stmt = (select(VoteRound).where(or_(VoteRound.cycle_id == cycle.id, VoteRound.event_id.in_(at_event),
+                                        VoteRound.id.in_(on_items)))
             .order_by(VoteRound.opens_at, VoteRound.id))
     return list(db.session.scalars(stmt))
 

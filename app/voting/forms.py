@@ -23,6 +23,8 @@ class RoundForm(FlaskForm):
     eligibility = SelectField(_l("투표 자격"), choices=[(k, e.label) for k, e in ELIGIBILITY.items()],
                               validators=[InputRequired(_required)])
     body_id = SelectField(_l("기구"), coerce=int, validators=[Optional()])
+    cycle_id = SelectField(_l("수립 주기"), coerce=int, validators=[Optional()],
+                           description=_l("이 투표로 고른 사업이 들어갈 지역사회혁신계획의 해. 행사를 고르면 그 행사의 주기를 따릅니다."))
     event_id = SelectField(_l("행사"), coerce=int, validators=[Optional()],
                            description=_l("타운홀미팅 등 행사에서 하는 투표. '행사 참석자' 자격에 필요합니다."))
     min_age = IntegerField(_l("최소 나이(만)"), validators=[Optional(), NumberRange(min=0, max=120, message=_l("0세부터 120세 사이로 적어 주세요."))],

@@ -65,6 +65,7 @@ class VoteRound(db.Model):
     eligibility: Mapped[str] = mapped_column(String(32))
     body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"), index=True)  # a vote at a town hall
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("plan_cycle.id"), index=True)  # the plan year it serves
     status: Mapped[RoundStatus] = mapped_column(enum_column(RoundStatus), default=RoundStatus.DRAFT, index=True)
     opens_at: Mapped[datetime | None]
     closes_at: Mapped[datetime | None]

@@ -191,15 +191,24 @@ def _event_choices():
     return [(0, _("없음"))] + [(e.id, f"{e.title} ({e.starts_at + KST:%Y-%m-%d})") for e in events]
 
 
+def _cycle_choices():
+    from app.cycles.models import PlanCycle
+
+    cycles = db.session.scalars(select(PlanCycle).order_by(PlanCycle.year.desc())).all()
+    return [(0, _("없음"))] + [(c.id, c.title) for c in cycles]
+
+
 def _choices(form) -> None:
     form.body_id.choices = _body_choices()
     form.event_id.choices = _event_choices()
+    form.cycle_id.choices = _cycle_choices()
 
 
 def _round_kwargs(form) -> dict:
     return dict(title=form.title.data, description=form.description.data, method=form.method.data,
                 eligibility=form.eligibility.data, body_id=form.body_id.data or None,
-                event_id=form.event_id.data or None, min_age=form.min_age.data, budget=form.budget.data,
+                event_id=form.event_id.data or None, cycle_id=form.cycle_id.data or None,
+                min_age=form.min_age.data, budget=form.budget.data,
                 min_picks=form.min_picks.data, max_picks=form.max_picks.data, seats=form.seats.data,
                 tally_rule=form.tally_rule.data, allow_revote=form.allow_revote.data,
                 live_results=form.live_results.data)
@@ -231,6 +240,7 @@ def manage(round_id: int):
     if request.method == "GET":
         form.body_id.data = round_.body_id or 0
         form.event_id.data = round_.event_id or 0
+        form.cycle_id.data = round_.cycle_id or 0
     status = 200
     if form.validate_on_submit():
         try:
@@ -251,6 +261,7 @@ def _manage_page(round_, status=200, **forms):
         forms["form"] = RoundForm(obj=round_)
         forms["form"].event_id.data = round_.event_id or 0
         forms["form"].body_id.data = round_.body_id or 0
+        forms["form"].cycle_id.data = round_.cycle_id or 0
     _choices(forms["form"])
     forms.setdefault("option_form", OptionForm())
     forms.setdefault("criterion_form", CriterionForm())

@@ -104,7 +104,7 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
                eligibility: str, body_id: int | None, budget: int | None, min_picks: int | None,
                max_picks: int | None, seats: int | None, tally_rule: str, allow_revote: bool,
                live_results: bool, event_id: int | None = None, min_age: int | None = None,
-               client_token: str | None = None, commit: bool = True) -> VoteRound:
+               client_token: str | None = None, commit: bool = True, cycle_id: int | None = None) -> VoteRound:
     """Create a draft round or change its settings (only before it opens).
 
     ``commit=False`` leaves the commit to a caller that does more in the same transaction.
@@ -123,6 +123,13 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
         raise ServiceError(_("최소 나이는 '구민' 자격 투표에만 정할 수 있습니다."), "min_age")
     if event_id and db.session.get(Event, event_id) is None:
         raise ServiceError(_("없는 행사입니다."), "event_id")
+    if cycle_id:
+        from app.cycles.models import PlanCycle
+
+        if db.session.get(PlanCycle, cycle_id) is None:
+            raise ServiceError(_("없는 수립 주기입니다."), "cycle_id")
+    elif event_id:  # a vote at one of a cycle's town halls serves that cycle
+        cycle_id = db.session.get(Event, event_id).cycle_id
     for name, value in (("budget", budget), ("min_picks", min_picks), ("max_picks", max_picks), ("seats", seats)):
         if value is not None and value < 0:
             raise ServiceError(_("0 이상의 정수를 입력해 주세요."), name)
@@ -141,6 +148,7 @@ def save_round(round_: VoteRound | None, *, actor: User, title: str, description
     round_.eligibility = eligibility
     round_.body_id = body_id or None
     round_.event_id = event_id or None
+    round_.cycle_id = cycle_id or None
     round_.budget = budget
     round_.min_picks = min_picks
     round_.max_picks = max_picks

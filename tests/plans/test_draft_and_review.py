@@ -223,3 +223,32 @@ def test_city_review_rounds_take_invited_reviewers(client, world):
     world.login(client, official)
     assert client.post(f"/plans/{plan.id}/comments", data={"section_id": vision.id, "body": "비전 문구 검토"}).status_code == 302
     assert world.db.session.scalars(select(ReviewComment)).one().round.kind is ReviewKind.CITY_1
+
+
+def test_a_vote_attached_to_the_cycle_feeds_its_plan_without_an_event_or_agenda_item(client, world):
+    from app.plans.selection import rounds_of_cycle, selected_projects
+    from app.voting.models import RoundStatus, VoteOption, VoteResult, VoteRound
+
+    world.login(client, world.staff)
+    response = client.post("/votes/new", data={
+        "title": "복지건강분과 협치사업 심사", "method": "approval", "eligibility": "any_user", "body_id": 0,
+        "event_id": 0, "cycle_id": world.cycle.id, "seats": 1, "tally_rule": "greedy"})
+    assert response.status_code == 302
+    round_ = world.db.session.scalar(select(VoteRound).where(VoteRound.title == "복지건강분과 협치사업 심사"))
+    assert round_.cycle_id == world.cycle.id
+    option = VoteOption(round_id=round_.id, title="어르신 말벗 사업", cost=30_000_000, position=0)
+    world.db.session.add(option)
+    world.db.session.flush()
+    round_.status = RoundStatus.PUBLISHED
+    world.db.session.add(VoteResult(round_id=round_.id, method="approval", rule="approval", params={},
+                                    software_version="t", ballot_hash="0" * 64, ballot_count=1,
+                                    result={"selected": [str(option.id)], "votes": {str(option.id): 1}}))
+    world.db.session.commit()
+    assert round_ in rounds_of_cycle(world.cycle)
+    assert "어르신 말벗 사업" in [c.title for c in selected_projects(world.cycle)]
+    # A vote held at one of the cycle's town halls serves that cycle without being told.
+    at_town_hall = client.post("/votes/new", data={
+        "title": "타운홀 투표", "method": "approval", "eligibility": "any_user", "body_id": 0,
+        "event_id": world.town_hall.id, "cycle_id": 0, "seats": 1, "tally_rule": "greedy"})
+    assert at_town_hall.status_code == 302
+    assert world.db.session.scalar(select(VoteRound.cycle_id).where(VoteRound.title == "타운홀 투표")) == world.cycle.id
