@@ -55,6 +55,7 @@ def test_org_chart_and_body_page_show_the_tree_members_and_roles(client, db, mak
     assert "전위원" not in page  # seats that ended are not shown as current
     assert "월 1회" in page and "참여 신청하기" not in page  # logged out: asked to log in first
     assert "로그인하고 신청하기" in page
+    assert f'href="/events/calendar/body/{sub.id}.ics"' in page  # the body's own calendar feed, one click away
 
 
 def test_unknown_body_is_404_and_staff_screens_are_closed_to_residents(client, db, auth, make):
