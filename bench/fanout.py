@@ -160,47 +160,17 @@ async def measure(urls: list[str], clients: int, messages: int, interval: float,
 
     sent: dict[str, float] = {}
     arrivals: list[float] = []
-    received = [0] * clients
     done = asyncio.Event()
     expected = clients * messages
 
-    def handler(n: int):
-        async def on_event(evt):
-            post = evt.get("post") or {}
-            started = sent.get(post.get("client_id"))
-            if evt.get("type") == "post.created" and started is not None:
-                arrivals.append((time.perf_counter() - started) * 1000)
-                received[n] += 1
-                if len(arrivals) >= expected:
-                    done.set()
-        return on_event
+    def arrived(client_id: str | None) -> None:
+        started = sent.get(client_id)
+        if started is not None:
+            arrivals.append((time.perf_counter() - started) * 1000)
+            if len(arrivals) >= expected:
+                done.set()
 
-    listeners = []
-    failures = 0
-
-    if lean:
-        return await measure_lean(urls, clients, messages, interval, room, sent, arrivals, received, done, expected)
-
-    async def connect(n: int):
-        nonlocal failures
-        client = socketio.AsyncClient(reconnection=False, request_timeout=60)
-        client.on("thread_event", handler(n), namespace="/forums")
-        try:
-            await client.connect(urls[n % len(urls)], namespaces=["/forums"], transports=["websocket"], wait_timeout=60)
-            reply = await client.call("join", {"room": room, "last_seq": 0}, namespace="/forums", timeout=60)
-            assert reply and reply.get("ok"), reply
-            listeners.append(client)
-        except Exception as error:  # counted: a client that could not join receives nothing
-            failures += 1
-            if failures <= 3:
-                print(f"  client {n} failed to join: {error!r}", flush=True)
-
-    started = time.perf_counter()
-    batch = 50
-    for first in range(0, clients, batch):
-        await asyncio.gather(*(connect(n) for n in range(first, min(first + batch, clients))))
-    joined = time.perf_counter() - started
-    print(f"  {len(listeners)}/{clients} clients joined in {joined:.1f} s", flush=True)
+    listeners, stops = await (connect_lean if lean else connect_full)(urls, clients, room, arrived)
 
     cookie = await asyncio.to_thread(login_cookie, urls[0])
     poster = socketio.AsyncClient(reconnection=False)
@@ -227,12 +197,78 @@ async def measure(urls: list[str], clients: int, messages: int, interval: float,
     if refused:
         print(f"  {len(refused)} posts were refused: {refused[:2]}", flush=True)
     await poster.disconnect()
-    await asyncio.gather(*(c.disconnect() for c in listeners), return_exceptions=True)
+    await stops()
     arrivals.sort()
     return {"delivered": len(arrivals), "expected": expected,
             "p50": statistics.median(arrivals) if arrivals else float("nan"),
             "p99": arrivals[min(len(arrivals) - 1, int(len(arrivals) * 0.99))] if arrivals else float("nan"),
             "max": arrivals[-1] if arrivals else float("nan"), "joined": len(listeners)}
+
+
+async def _join_all(clients: int, connect, kind: str) -> None:
+    started = time.perf_counter()
+    for first in range(0, clients, 50):
+        await asyncio.gather(*(connect(n) for n in range(first, min(first + 50, clients))))
+    print(f"  {connect.joined}/{clients} {kind} joined in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+async def connect_full(urls, clients, room, arrived):
+    """python-socketio clients: each decodes every packet (on the machine's own cores)."""
+    import socketio
+
+    listeners, failures = [], [0]
+
+    async def on_event(evt):
+        if evt.get("type") == "post.created":
+            arrived((evt.get("post") or {}).get("client_id"))
+
+    async def connect(n: int):
+        client = socketio.AsyncClient(reconnection=False, request_timeout=60)
+        client.on("thread_event", on_event, namespace="/forums")
+        try:
+            await client.connect(urls[n % len(urls)], namespaces=["/forums"], transports=["websocket"], wait_timeout=60)
+            reply = await client.call("join", {"room": room, "last_seq": 0}, namespace="/forums", timeout=60)
+            assert reply and reply.get("ok"), reply
+            listeners.append(client)
+            connect.joined = len(listeners)
+        except Exception as error:  # counted: a client that could not join receives nothing
+            failures[0] += 1
+            if failures[0] <= 3:
+                print(f"  client {n} failed to join: {error!r}", flush=True)
+
+    connect.joined = 0
+    await _join_all(clients, connect, "clients")
+
+    async def stop():
+        await asyncio.gather(*(c.disconnect() for c in listeners), return_exceptions=True)
+    return listeners, stop
+
+
+async def connect_lean(urls, clients, room, arrived):
+    """LeanListener clients sharing one aiohttp session."""
+    import aiohttp
+
+    listeners, failures = [], [0]
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+
+    async def connect(n: int):
+        listener = LeanListener(urls[n % len(urls)], room, arrived)
+        try:
+            await listener.start(session)
+            listeners.append(listener)
+            connect.joined = len(listeners)
+        except Exception as error:  # counted: a client that could not join receives nothing
+            failures[0] += 1
+            if failures[0] <= 3:
+                print(f"  client {n} failed to join: {error!r}", flush=True)
+
+    connect.joined = 0
+    await _join_all(clients, connect, "lean clients")
+
+    async def stop():
+        await asyncio.gather(*(listener.stop() for listener in listeners), return_exceptions=True)
+        await session.close()
+    return listeners, stop
 
 
 class LeanListener:
@@ -294,71 +330,6 @@ class LeanListener:
             await self.ws.close()
         if self.task is not None:
             self.task.cancel()
-
-
-async def measure_lean(urls, clients, messages, interval, room, sent, arrivals, received, done, expected) -> dict:
-    import aiohttp
-    import socketio
-
-    def on_post(n: int):
-        def seen(client_id: str):
-            started = sent.get(client_id)
-            if started is not None:
-                arrivals.append((time.perf_counter() - started) * 1000)
-                received[n] += 1
-                if len(arrivals) >= expected:
-                    done.set()
-        return seen
-
-    listeners, failures = [], 0
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-
-    async def connect(n: int):
-        nonlocal failures
-        listener = LeanListener(urls[n % len(urls)], room, on_post(n))
-        try:
-            await listener.start(session)
-            listeners.append(listener)
-        except Exception as error:  # counted: a client that could not join receives nothing
-            failures += 1
-            if failures <= 3:
-                print(f"  client {n} failed to join: {error!r}", flush=True)
-
-    started = time.perf_counter()
-    for first in range(0, clients, 50):
-        await asyncio.gather(*(connect(n) for n in range(first, min(first + 50, clients))))
-    print(f"  {len(listeners)}/{clients} lean clients joined in {time.perf_counter() - started:.1f} s", flush=True)
-
-    cookie = await asyncio.to_thread(login_cookie, urls[0])
-    poster = socketio.AsyncClient(reconnection=False)
-    await poster.connect(urls[0], namespaces=["/forums"], transports=["websocket"], headers={"Cookie": cookie})
-    await poster.call("join", {"room": room, "last_seq": 0}, namespace="/forums", timeout=30)
-    await poster.call("post", {"room": room, "body": "준비", "client_id": f"warmup-{uuid.uuid4().hex[:8]}"},
-                      namespace="/forums", timeout=60)
-    await asyncio.sleep(2.5)
-    acks = []
-    for i in range(messages):
-        client_id = f"bench-{uuid.uuid4().hex[:12]}"
-        sent[client_id] = time.perf_counter()
-        acks.append(asyncio.ensure_future(poster.call(
-            "post", {"room": room, "body": f"팬아웃 측정 글 {i}", "client_id": client_id}, namespace="/forums", timeout=60)))
-        await asyncio.sleep(interval)
-    try:
-        await asyncio.wait_for(done.wait(), timeout=60)
-    except asyncio.TimeoutError:
-        pass
-    replies = await asyncio.gather(*acks, return_exceptions=True)
-    refused = [r for r in replies if not (isinstance(r, dict) and r.get("ok"))]
-    if refused:
-        print(f"  {len(refused)} posts were refused: {refused[:2]}", flush=True)
-    await poster.disconnect()
-    await asyncio.gather(*(listener.stop() for listener in listeners), return_exceptions=True)
-    await session.close()
-    arrivals.sort()
-    return {"delivered": len(arrivals), "expected": expected,
-            "p50": statistics.median(arrivals) if arrivals else float("nan"),
-            "p99": arrivals[min(len(arrivals) - 1, int(len(arrivals) * 0.99))] if arrivals else float("nan"),
-            "max": arrivals[-1] if arrivals else float("nan"), "joined": len(listeners)}
 
 
 def run(processes: int, args, database_url: str, room: str, logs: Path, redis_url: str | None) -> dict:
