@@ -53,7 +53,10 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before every checkout (a round trip per request); connections are recycled hourly and
+        # a dead one (the database restarted) fails its request once and empties the pool.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": _bool("DB_POOL_PRE_PING", False),
+                                      "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE_SECONDS", "3600"))},
         "REDIS_URL": redis_url,
         "PLAN_EXPORT_DIR": os.environ.get("PLAN_EXPORT_DIR") or None,  # None: instance/exports
         "CELERY": {

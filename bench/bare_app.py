@@ -1,23 +1,30 @@
-"""The baseline for bench/cast.py: a bare Flask + SQLAlchemy endpoint that inserts one row."""
-import os
+"""The baseline for bench/cast.py: a bare Flask + SQLAlchemy endpoint that inserts one row.
+
+It runs with the platform's own process settings (database pool options, GIL switch interval), so
+that the two servers differ only in what a request does.
+"""
+import sys
+import tempfile
 
 from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
 
+from app.config import load_config
+
+settings = load_config(tempfile.mkdtemp(prefix="bench-bare-"))
+if settings.get("SWITCH_INTERVAL_MS"):
+    sys.setswitchinterval(settings["SWITCH_INTERVAL_MS"] / 1000)
+
 app = Flask(__name__)
-url = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
-app.config["SQLALCHEMY_DATABASE_URI"] = url
+app.config["SQLALCHEMY_DATABASE_URI"] = settings["SQLALCHEMY_DATABASE_URI"]
+app.config["SQLALCHEMY_ENGINE_OPTIONS"] = settings["SQLALCHEMY_ENGINE_OPTIONS"]
 db = SQLAlchemy(app)
 
 
 class BareRow(db.Model):
-    __tablename__ = "bench_bare"
+    __tablename__ = "bench_bare"  # bench/cast.py creates it before the workers start
     id = db.Column(db.Integer, primary_key=True)
     value = db.Column(db.String(64))
-
-
-with app.app_context():
-    db.create_all()
 
 
 @app.post("/insert")

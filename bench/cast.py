@@ -41,8 +41,8 @@ class Session:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookie = ""
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+    def request(self, method: str, path: str, form: dict | None = None, accept: str = "text/html") -> tuple[int, str]:
+        headers = {"Cookie": self.cookie, "Accept": accept} if self.cookie else {"Accept": accept}
         body = None
         if form is not None:
             body = urlencode(form, doseq=True)
@@ -56,7 +56,8 @@ class Session:
         return response.status, text
 
 
-def run_load(port: int, jobs: list, concurrency: int, make_request) -> tuple[list[float], list[int], float]:
+def run_load(port: int, jobs: list, concurrency: int, make_request, cpu: dict | None = None, server=None
+             ) -> tuple[list[float], list[int], float]:
     work: queue.Queue = queue.Queue()
     for job in jobs:
         work.put(job)
@@ -78,12 +79,55 @@ def run_load(port: int, jobs: list, concurrency: int, make_request) -> tuple[lis
                 statuses.append(status)
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    workers = workers_of(server) if server else []
+    before = cpu_seconds(workers), cpu_seconds(postgres_pids()), os.times()
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return latencies, statuses, time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    if cpu is not None:  # CPU milliseconds per request: the web server's workers, PostgreSQL, this client
+        mine = os.times()
+        cpu.update(server=cpu_used_since(before[0], workers) * 1000 / len(jobs),
+                   database=cpu_used_since(before[1], postgres_pids()) * 1000 / len(jobs),
+                   client=(mine.user + mine.system - before[2].user - before[2].system) * 1000 / len(jobs))
+    return latencies, statuses, elapsed
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds used so far by each of these processes (Linux /proc; none elsewhere)."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def cpu_used_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU seconds these processes used since ``before`` (processes started since then count in full)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_seconds(pids).items())
+
+
+def workers_of(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+def postgres_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+            and (p / "comm").exists() and (p / "comm").read_text().strip().startswith("postgres")]
+
+
+def run_parallel(function, items, concurrency: int) -> list:
+    """``function`` over ``items`` in ``concurrency`` threads, results in order (untimed set-up work)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(function, items))
 
 
 def main() -> None:
@@ -106,14 +150,13 @@ def main() -> None:
     try:
         subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                        capture_output=True)
-        round_id, option_ids, emails = seed(env, args.voters)
+        round_id, option_ids, emails = seed(env, 2 * args.voters)
 
         port = free_port()
         real = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", "app:create_app()"], cwd=ROOT, env=env)
         servers.append(real)
         wait_for(port, real)
-        sessions = []
-        for email in emails:  # not timed: log every voter in and keep their CSRF token
+        def log_in(email):  # not timed: log every voter in and keep their CSRF token
             s = Session(port)
             _status, page = s.request("GET", "/account/login")
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -122,23 +165,39 @@ def main() -> None:
             assert status == 302, status
             _status, page = s.request("GET", f"/votes/{round_id}")  # login starts a new session: new token
             token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-            sessions.append((s, token))
+            return s, token
 
-        def cast(job):
-            s, token = job
-            s.conn.close()  # the idle keep-alive from the login has timed out; connect afresh
-            status, _ = s.request("POST", f"/votes/{round_id}/ballot",
-                                  {"pick": [option_ids[hash(token) % len(option_ids)]], "csrf_token": token})
-            return status
+        sessions = run_parallel(log_in, emails, args.concurrency)
 
-        cast_lat, cast_status, cast_time = run_load(port, sessions, args.concurrency, cast)
+        def caster(accept: str):
+            def cast(job):
+                s, token = job
+                s.conn.close()  # the idle keep-alive from the login has timed out; connect afresh
+                status, _ = s.request("POST", f"/votes/{round_id}/ballot",
+                                      {"pick": [option_ids[hash(token) % len(option_ids)]], "csrf_token": token},
+                                      accept=accept)
+                return status
+            return cast
+
+        # What the ballot page's script sends (the receipt comes back as JSON and is shown in place) ...
+        cast_cpu, page_cpu, bare_cpu = {}, {}, {}
+        cast_lat, cast_status, cast_time = run_load(port, sessions[:args.voters], args.concurrency,
+                                                    caster("application/json"), cast_cpu, real)
+        # ... and the same form posted without script, answered with the receipt page.
+        page_lat, page_status, page_time = run_load(port, sessions[args.voters:], args.concurrency,
+                                                    caster("text/html"), page_cpu, real)
         real.terminate()
         real.wait()
 
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE TABLE "{schema}".bench_bare (id serial PRIMARY KEY, value varchar(64))'))
         bare_port = free_port()
         bare = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{bare_port}", "bench.bare_app:app"], cwd=ROOT, env=env)
         servers.append(bare)
         wait_for(bare_port, bare)
+        # Warm it up as the logins warmed the real server (pooled connections, prepared statements).
+        run_parallel(lambda _i: Session(bare_port).request("POST", "/insert", {"value": "warm-up"}), range(200),
+                     args.concurrency)
         bare_sessions = [Session(bare_port) for _ in range(args.concurrency)]
         jobs = [(bare_sessions[i % args.concurrency], i) for i in range(len(emails))]
         lock_per_session = {id(s): threading.Lock() for s in bare_sessions}
@@ -150,7 +209,7 @@ def main() -> None:
                 status, _ = s.request("POST", "/insert", {"value": str(i)})
             return status
 
-        bare_lat, bare_status, bare_time = run_load(bare_port, jobs, args.concurrency, insert)
+        bare_lat, bare_status, bare_time = run_load(bare_port, jobs, args.concurrency, insert, bare_cpu, bare)
         bare.terminate()
         bare.wait()
 
@@ -158,17 +217,25 @@ def main() -> None:
         with engine.connect() as conn:
             ballots = conn.execute(sa.text("SELECT count(*) FROM ballot WHERE round_id = :r"), {"r": round_id}).scalar()
             roll = conn.execute(sa.text("SELECT count(*) FROM voter_roll WHERE round_id = :r"), {"r": round_id}).scalar()
-            bare_rows = conn.execute(sa.text("SELECT count(*) FROM bench_bare")).scalar()
+            bare_rows = conn.execute(sa.text("SELECT count(*) FROM bench_bare WHERE value <> 'warm-up'")).scalar()
         engine.dispose()
 
+        page_ok = sum(1 for s in page_status if 200 <= s < 300)
         ok = sum(1 for s in cast_status if 200 <= s < 300)
         bare_ok = sum(1 for s in bare_status if 200 <= s < 300)
         cast_rps, bare_rps = ok / cast_time, bare_ok / bare_time
         p99 = statistics.quantiles(cast_lat, n=100)[98] * 1000 if len(cast_lat) > 1 else cast_lat[0] * 1000
-        lost = max(0, ok - ballots) + max(0, bare_ok - bare_rows)
-        duplicated = max(0, ballots - ok) + max(0, ballots - roll) + max(0, bare_rows - bare_ok)
-        print(f"real path: {ok}/{len(cast_status)} ballots 2xx in {cast_time:.2f}s; statuses {sorted(set(cast_status))}; "
-              f"stored ballots={ballots} roll={roll}")
+        lost = max(0, ok + page_ok - ballots) + max(0, bare_ok - bare_rows)
+        duplicated = max(0, ballots - ok - page_ok) + max(0, ballots - roll) + max(0, bare_rows - bare_ok)
+        print(f"real path, ballot page with script (JSON reply): {ok}/{len(cast_status)} ballots 2xx in "
+              f"{cast_time:.2f}s; statuses {sorted(set(cast_status))}")
+        print(f"real path, without script (receipt page): {page_ok}/{len(page_status)} ballots 2xx in {page_time:.2f}s; "
+              f"statuses {sorted(set(page_status))}; cast_rps_page={page_ok / page_time:.1f} "
+              f"p99_ms_page={statistics.quantiles(page_lat, n=100)[98] * 1000:.1f}")
+        print(f"stored: ballots={ballots} roll={roll}")
+        for name, cpu in (("ballot, JSON reply", cast_cpu), ("ballot, receipt page", page_cpu), ("bare insert", bare_cpu)):
+            print(f"CPU ms per request, {name}: web workers {cpu['server']:.2f}, PostgreSQL {cpu['database']:.2f}, "
+                  f"load client {cpu['client']:.2f}")
         print(f"bare insert: {bare_ok}/{len(bare_status)} 2xx in {bare_time:.2f}s; rows={bare_rows}; "
               f"p99_ms_bare={statistics.quantiles(bare_lat, n=100)[98] * 1000:.1f}")
         print(f"cast_rps={cast_rps:.1f} bare_rps={bare_rps:.1f} ratio={cast_rps / bare_rps:.2f} "

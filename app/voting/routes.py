@@ -82,21 +82,33 @@ def _vote_limit() -> str:
 @login_required
 @limiter.limit(_vote_limit)
 def cast(round_id: int):
+    """Cast a ballot. The ballot page's script asks for JSON and shows the receipt in place; without
+    script the form posts normally and the receipt is a page of its own."""
     from flask import g
 
     from app.notifications import unread_count
 
-    round_ = _round_for(round_id)
+    as_json = request.accept_mimetypes.best == "application/json"
+    round_ = services.get_round_for_ballot(round_id)
+    if not can("vote.view", round_):
+        abort(404)
     shown = {"id": round_.id, "title": round_.title}
-    # Read in the ballot's own transaction what the receipt page's header shows: after the commit the
-    # reply needs the database no more (a second transaction per ballot is most of a crowd's cost).
-    g.unread_notifications = unread_count(current_user)
+    if not as_json:
+        # Read in the ballot's own transaction what the receipt page's header shows: after the commit
+        # the reply needs the database no more (a second transaction per ballot is most of a crowd's cost).
+        g.unread_notifications = unread_count(current_user)
     try:
         code, described = services.cast_ballot(round_, current_user, request.form)
     except ServiceError as error:
-        return _ballot_page(round_, error.status if error.status != 400 else 422, error.message)
+        status = error.status if error.status != 400 else 422
+        if as_json:
+            return jsonify(error=error.message), status
+        return _ballot_page(services.refresh_status(round_), status, error.message)
     # The receipt is shown this once and never stored in readable form.
-    response = Response(render_template("voting/receipt.html", round=shown, code=code, described=described))
+    if as_json:
+        response = jsonify(receipt=code, ballot=described)
+    else:
+        response = Response(render_template("voting/receipt.html", round=shown, code=code, described=described))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -1,6 +1,7 @@
 """Voting services: set up a round, run its lifecycle, cast secret ballots, tally and publish."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -9,8 +10,9 @@ from typing import Any
 
 from celery import shared_task
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import __version__, audit
@@ -24,7 +26,7 @@ from app.voting.eligibility import ELIGIBILITY
 from app.voting.methods import METHODS
 from app.voting.models import (
     Ballot, EligibleVoter, PaperBallot, Recusal, RoundStatus, RubricCriterion, VoteOption, VoteResult,
-    VoteRound, VoterRoll,
+    VoteRound, VoterRoll, new_ballot_id,
 )
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -34,6 +36,29 @@ RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 def get_round_or_404(round_id: int) -> VoteRound:
     return db.get_or_404(VoteRound, round_id)
+
+
+def get_round_for_ballot(round_id: int) -> VoteRound:
+    """The round as a ballot is cast into it: read under a key-share lock held until the ballot commits.
+
+    ``close_round`` takes the row lock that conflicts with it, so a close waits for ballots already
+    being cast, and a ballot that starts during a close reads the round after it (closed). Ballots do
+    not block each other: the foreign keys of the roll and ballot rows take the same lock anyway.
+    """
+    def locked():
+        found = db.session.get(VoteRound, round_id, options=[joinedload(VoteRound.options)], populate_existing=True,
+                               with_for_update={"read": True, "key_share": True, "of": VoteRound})
+        if found is None:
+            from flask import abort
+
+            abort(404)
+        return found
+
+    round_ = locked()
+    if round_.status is RoundStatus.SCHEDULED and round_.opens_at and round_.opens_at <= now():
+        refresh_status(round_)  # its opening time has come: it opens (and commits) first
+        round_ = locked()
+    return round_
 
 
 def visible_rounds(include_drafts: bool) -> list[VoteRound]:
@@ -285,6 +310,9 @@ def open_round(round_: VoteRound, *, actor: User | None, commit: bool = True) ->
 
 def close_round(round_: VoteRound, *, actor: User | None) -> None:
     """Stop accepting ballots; the ballot box is shaken one last time, whatever is left in it."""
+    # The exclusive row lock waits for ballots being cast (see get_round_for_ballot) and re-reads the
+    # round, so the last mixing and the status change come after every ballot that made it in time.
+    db.session.refresh(round_, with_for_update={"of": VoteRound})
     if round_.status is not RoundStatus.OPEN:
         raise Conflict(_("진행 중인 투표만 마감할 수 있습니다."))
     if round_.closes_at is None or round_.closes_at > now():
@@ -342,7 +370,9 @@ def refresh_status(round_: VoteRound) -> VoteRound:
 # --- casting -----------------------------------------------------------------
 
 def _receipt_code() -> str:
-    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(16))
+    """Sixteen characters of a 32-letter alphabet: 80 random bits, in four groups of four."""
+    number = int.from_bytes(secrets.token_bytes(10), "big")
+    raw = "".join(RECEIPT_ALPHABET[(number >> (5 * i)) & 31] for i in range(16))
     return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
 
 
@@ -352,7 +382,9 @@ def receipt_hash(code: str) -> str:
 
 
 def _check_can_vote(round_: VoteRound, user: User) -> None:
-    refresh_status(round_)
+    # A pure check: the status moves on page views and in the periodic task, never under a ballot.
+    if round_.status is RoundStatus.OPEN and round_.closes_at and round_.closes_at <= now():
+        raise ServiceError(_("투표가 마감되었습니다."))
     if round_.status is not RoundStatus.OPEN:
         if round_.status in (RoundStatus.DRAFT, RoundStatus.SCHEDULED):
             raise ServiceError(_("아직 투표 기간이 아닙니다."))
@@ -371,17 +403,47 @@ def _new_ballot(round_: VoteRound, content: dict, source: str) -> tuple[Ballot, 
     return ballot, code
 
 
+def _write_vote(round_id: int, user_id: int, content: dict, receipt: str) -> None:
+    """The roll row and the ballot row: one statement on PostgreSQL (a data-modifying WITH), two elsewhere.
+
+    Either way the roll row comes first, so the unique (round, voter) constraint refuses a second
+    vote before any ballot is written, and both rows share one transaction.
+    """
+    day = today()
+    roll = {"round_id": round_id, "user_id": user_id, "source": "online", "voted_on": day}
+    ballot = {"id": new_ballot_id(), "round_id": round_id, "content": content, "source": "online",
+              "receipt_hash": receipt, "cast_on": day, "superseded": False, "extra": {}, "mixed": False}
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(insert(VoterRoll.__table__).values(**roll))
+        db.session.execute(insert(Ballot.__table__).values(**ballot))
+        return
+    db.session.execute(_vote_statement(), {**{f"roll_{k}": v for k, v in roll.items()}, **ballot})
+
+
+@functools.cache
+def _vote_statement():
+    """Built once: a ballot is the crowd's path."""
+    return text(
+        "WITH roll AS (INSERT INTO voter_roll (round_id, user_id, source, voted_on)"
+        " VALUES (:roll_round_id, :roll_user_id, :roll_source, :roll_voted_on) RETURNING round_id)"
+        " INSERT INTO ballot (id, round_id, content, source, receipt_hash, cast_on, superseded, extra, mixed)"
+        " SELECT :id, round_id, :content, :source, :receipt_hash, :cast_on, :superseded, :extra, :mixed FROM roll"
+    ).bindparams(bindparam("content", type_=Ballot.__table__.c.content.type),
+                 bindparam("extra", type_=Ballot.__table__.c.extra.type))
+
+
 def cast_ballot(round_: VoteRound, user: User, form) -> tuple[str, list[str]]:
     """Record that ``user`` voted and, separately, what; return the receipt code (shown once) and the ballot in words."""
     _check_can_vote(round_, user)
     method = method_of(round_)
     content = method.parse_form(round_, form, user.id)
     described = method.describe(round_, content)
-    db.session.add(VoterRoll(round_id=round_.id, user_id=user.id, source="online", voted_on=today()))
-    _ballot, code = _new_ballot(round_, content, "online")
+    code = _receipt_code()
     try:
-        # The unique (round, voter) constraint decides races and double clicks. Nothing loaded is
-        # expired: the receipt page reads only what this request already has, without a new transaction.
+        # Two plain inserts (no unit of work: this is the crowd's path). The unique (round, voter)
+        # constraint on the roll decides races and double clicks before the ballot is written.
+        _write_vote(round_.id, user.id, content, receipt_hash(code))
+        # Nothing loaded is expired: the reply reads only what this request already has.
         commit_keeping_loaded(db.session)
     except IntegrityError:
         db.session.rollback()

@@ -82,6 +82,27 @@ def test_over_budget_ballot_is_refused(client, db, auth, make, rounds):
     assert _count(db, Ballot, round_) == 0
 
 
+def test_the_ballot_pages_script_gets_the_receipt_and_refusals_as_json(client, db, auth, make, rounds):
+    round_ = rounds.create(options=(("큰 사업", 800), ("작은 사업", 300)), budget=1000)
+    big, small = rounds.option_ids(round_)
+    auth.login(make.user())
+    as_script = {"Accept": "application/json"}
+    over = client.post(f"/votes/{round_.id}/ballot", data={"pick": [big, small]}, headers=as_script)
+    assert over.status_code == 422 and "합계 1,100원이 예산 1,000원을 넘습니다" in over.get_json()["error"]
+    assert _count(db, Ballot, round_) == 0 and _count(db, VoterRoll, round_) == 0
+
+    cast = client.post(f"/votes/{round_.id}/ballot", data={"pick": [small]}, headers=as_script)
+    assert cast.status_code == 200 and cast.headers["Cache-Control"] == "no-store"
+    reply = cast.get_json()
+    assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", reply["receipt"]) and reply["ballot"] == ["작은 사업"]
+    again = client.post(f"/votes/{round_.id}/ballot", data={"pick": [big]}, headers=as_script)
+    assert again.status_code == 409 and "이미 투표했습니다" in again.get_json()["error"]
+    assert _count(db, Ballot, round_) == 1 and _count(db, VoterRoll, round_) == 1
+
+    check = client.post("/votes/receipt", data={"code": reply["receipt"]})
+    assert "작은 사업" in text(check)  # the receipt shown in place is the one that was stored
+
+
 def test_voting_outside_the_window_is_refused(client, db, auth, make, rounds, clock):
     round_ = rounds.create(open_now=False)
     staff = rounds.staff

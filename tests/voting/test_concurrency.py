@@ -1,9 +1,11 @@
-"""A crowd at the door: simultaneous submissions by one voter store exactly one ballot."""
+"""A crowd at the door: simultaneous submissions by one voter store exactly one ballot, and a close
+lets in the ballots already being cast and no others."""
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import delete, func, select
 
 from app.auth.models import SiteRole, User
@@ -61,3 +63,66 @@ def test_fifty_simultaneous_submissions_by_one_voter_store_one_ballot(app):
     assert statuses.count(200) == 1, statuses
     assert set(statuses) <= {200, 409}, statuses  # everyone else is told they already voted; nothing fails
     assert (ballots, roll) == (1, 1)
+
+
+def test_a_close_waits_for_a_ballot_being_cast_and_refuses_the_ones_after_it(app):
+    from werkzeug.datastructures import MultiDict
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are PostgreSQL's (SQLite takes one writer at a time); CI runs this on PostgreSQL")
+        staff = User(email="close-staff@example.com", display_name="마감직원", password_hash=_hash(PASSWORD),
+                     role=SiteRole.STAFF, email_verified_at=now())
+        early, late = (User(email=f"close-{n}@example.com", display_name=f"마감주민{n}", password_hash=_hash(PASSWORD),
+                            email_verified_at=now()) for n in (1, 2))
+        db.session.add_all([staff, early, late])
+        db.session.commit()
+        round_ = services.save_round(None, actor=staff, title="마감 경합", description="", method="approval",
+                                     eligibility="any_user", body_id=None, budget=None, min_picks=None,
+                                     max_picks=None, seats=1, tally_rule="greedy", allow_revote=False,
+                                     live_results=False)
+        option = services.add_option(round_, title="사업", description="", cost=0, proposer_id=None, actor=staff)
+        services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
+        services.open_round(round_, actor=staff)
+        ids = {"round": round_.id, "option": str(option.id), "staff": staff.id, "early": early.id}
+        late_email = late.email
+
+    read, cast_now, closed = threading.Event(), threading.Event(), threading.Event()
+    outcome: dict = {}
+
+    def ballot_in_flight():  # the early voter's ballot: the round is read, the ballot not yet written
+        with app.test_request_context():
+            round_ = services.get_round_for_ballot(ids["round"])
+            read.set()
+            cast_now.wait(30)
+            outcome["code"], _lines = services.cast_ballot(round_, db.session.get(User, ids["early"]),
+                                                          MultiDict({"pick": ids["option"]}))
+
+    def close():
+        with app.test_request_context():
+            services.close_round(db.session.get(VoteRound, ids["round"]), actor=db.session.get(User, ids["staff"]))
+            closed.set()
+
+    voter = threading.Thread(target=ballot_in_flight)
+    voter.start()
+    assert read.wait(30)
+    closer = threading.Thread(target=close)
+    closer.start()
+    assert not closed.wait(1.0)  # the close waits for the ballot being cast ...
+    cast_now.set()
+    voter.join(30)
+    closer.join(30)
+    assert closed.is_set() and "code" in outcome  # ... which is counted
+
+    client = app.test_client()
+    assert client.post("/account/login", data={"email": late_email, "password": PASSWORD}).status_code == 302
+    refused = client.post(f"/votes/{ids['round']}/ballot", data={"pick": [ids["option"]]},
+                          headers={"Accept": "application/json"})
+    with app.app_context():
+        mixed = db.session.scalars(select(Ballot.mixed).where(Ballot.round_id == ids["round"])).all()
+        status = db.session.get(VoteRound, ids["round"]).status
+        db.session.execute(delete(VoteRound).where(VoteRound.id == ids["round"]))
+        db.session.commit()
+    assert refused.status_code == 422 and "투표가 마감되었습니다" in refused.get_json()["error"]
+    assert status.value == "closed"
+    assert mixed == [True]  # one ballot, and the close shook the box after it was in

@@ -59,7 +59,8 @@ def test_review_and_town_hall_votes_from_ballot_to_verified_receipt(live_server,
     assert chair.page.locator("select[name^=score-]").count() == 5 * 3
     _score_everything(chair.page, "5")
     chair.page.get_by_role("button", name="투표하기").click()
-    assert chair.page.locator("#receipt-code").count() == 1
+    chair.page.locator("#receipt-code").wait_for()  # the receipt replaces the ballot on the same page
+    assert chair.page.locator("#receipt-code").count() == 1 and chair.page.locator("form.ballot-form").count() == 0
 
     # 3. Staff close, count and publish the review.
     staff_context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -81,6 +82,7 @@ def test_review_and_town_hall_votes_from_ballot_to_verified_receipt(live_server,
     for i in range(7):
         labels.nth(i).click()
     page.get_by_role("button", name="투표하기").click()
+    page.locator("#ballot-error").wait_for(state="visible")
     assert "최대 6개까지 고를 수 있습니다" in page.inner_text("#ballot-error")
     assert page.locator("input[name=pick]:checked").count() == 7  # nothing the resident picked was lost
     for i in range(2, 7):

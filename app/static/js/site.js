@@ -65,3 +65,61 @@
     if (problem) { problem.addEventListener("input", schedule); }
   });
 })();
+
+// Ballots: send the form in the background and show the receipt in place. Without script the form
+// posts as usual and the receipt is a page of its own. A second click while sending sends nothing.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form.ballot-form[data-receipt]");
+    var template = form && document.getElementById(form.getAttribute("data-receipt"));
+    var alertBox = document.getElementById("ballot-error");
+    if (!form || !template || !alertBox || !window.fetch || !window.FormData) { return; }
+    var button = form.querySelector("button[type=submit]");
+    var label = button.textContent;
+
+    function fail(message) {
+      alertBox.textContent = message;
+      alertBox.hidden = false;
+      alertBox.focus();
+      button.disabled = false;
+      button.textContent = label;
+    }
+
+    function showReceipt(data) {
+      var receipt = template.content.cloneNode(true);
+      receipt.querySelector("#receipt-code").textContent = data.receipt;
+      var list = receipt.querySelector("ul");
+      data.ballot.forEach(function (line) {
+        var item = document.createElement("li");
+        item.textContent = line;
+        list.appendChild(item);
+      });
+      var article = form.closest("article");
+      var section = receipt.querySelector("section");
+      article.replaceWith(receipt);
+      var heading = section.querySelector("h1");
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+      window.scrollTo(0, 0);
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (button.disabled) { return; }
+      button.disabled = true;
+      button.textContent = form.getAttribute("data-sending");
+      alertBox.hidden = true;
+      fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      }).then(function (reply) {
+        if (reply.ok && reply.data.receipt) { showReceipt(reply.data); } else { fail(reply.data.error || form.getAttribute("data-offline")); }
+      }).catch(function () {
+        fail(form.getAttribute("data-offline"));
+      });
+    });
+  });
+})();
