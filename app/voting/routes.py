@@ -117,11 +117,14 @@ def cast(round_id: int):
 @login_required
 @limiter.limit("10 per minute")
 def revote(round_id: int):
-    round_ = _round_for(round_id)
+    round_ = services.get_round_for_ballot(round_id)  # like a first ballot: a close waits for it
+    if not can("vote.view", round_):
+        abort(404)
     try:
         code, described = services.revote(round_, current_user, request.form.get("receipt", ""), request.form)
     except ServiceError as error:
-        return _ballot_page(round_, 422 if error.status == 400 else error.status, error.message)
+        return _ballot_page(services.refresh_status(round_), 422 if error.status == 400 else error.status,
+                            error.message)
     response = Response(render_template("voting/receipt.html", round=round_, code=code, described=described,
                                         replaced=True))
     response.headers["Cache-Control"] = "no-store"

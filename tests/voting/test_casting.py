@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from app.bodies.models import MemberRole
 from app.errors import ServiceError
 from app.utils import now
 from app.voting import services
