@@ -205,18 +205,29 @@ async def measure(urls: list[str], clients: int, messages: int, interval: float,
             "max": arrivals[-1] if arrivals else float("nan"), "joined": len(listeners)}
 
 
-async def _join_all(clients: int, connect, kind: str) -> None:
+async def _join_all(clients: int, join_one, kind: str) -> list:
+    """Run ``join_one(n)`` for every client, 50 at a time; a client that fails is counted, not fatal."""
+    listeners, failures = [], 0
     started = time.perf_counter()
+
+    async def join(n: int):
+        nonlocal failures
+        try:
+            listeners.append(await join_one(n))
+        except Exception as error:  # counted: a client that could not join receives nothing
+            failures += 1
+            if failures <= 3:
+                print(f"  client {n} failed to join: {error!r}", flush=True)
+
     for first in range(0, clients, 50):
-        await asyncio.gather(*(connect(n) for n in range(first, min(first + 50, clients))))
-    print(f"  {connect.joined}/{clients} {kind} joined in {time.perf_counter() - started:.1f} s", flush=True)
+        await asyncio.gather(*(join(n) for n in range(first, min(first + 50, clients))))
+    print(f"  {len(listeners)}/{clients} {kind} joined in {time.perf_counter() - started:.1f} s", flush=True)
+    return listeners
 
 
 async def connect_full(urls, clients, room, arrived):
     """python-socketio clients: each decodes every packet (on the machine's own cores)."""
     import socketio
-
-    listeners, failures = [], [0]
 
     async def on_event(evt):
         if evt.get("type") == "post.created":
@@ -225,19 +236,12 @@ async def connect_full(urls, clients, room, arrived):
     async def connect(n: int):
         client = socketio.AsyncClient(reconnection=False, request_timeout=60)
         client.on("thread_event", on_event, namespace="/forums")
-        try:
-            await client.connect(urls[n % len(urls)], namespaces=["/forums"], transports=["websocket"], wait_timeout=60)
-            reply = await client.call("join", {"room": room, "last_seq": 0}, namespace="/forums", timeout=60)
-            assert reply and reply.get("ok"), reply
-            listeners.append(client)
-            connect.joined = len(listeners)
-        except Exception as error:  # counted: a client that could not join receives nothing
-            failures[0] += 1
-            if failures[0] <= 3:
-                print(f"  client {n} failed to join: {error!r}", flush=True)
+        await client.connect(urls[n % len(urls)], namespaces=["/forums"], transports=["websocket"], wait_timeout=60)
+        reply = await client.call("join", {"room": room, "last_seq": 0}, namespace="/forums", timeout=60)
+        assert reply and reply.get("ok"), reply
+        return client
 
-    connect.joined = 0
-    await _join_all(clients, connect, "clients")
+    listeners = await _join_all(clients, connect, "clients")
 
     async def stop():
         await asyncio.gather(*(c.disconnect() for c in listeners), return_exceptions=True)
@@ -248,22 +252,14 @@ async def connect_lean(urls, clients, room, arrived):
     """LeanListener clients sharing one aiohttp session."""
     import aiohttp
 
-    listeners, failures = [], [0]
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
 
     async def connect(n: int):
         listener = LeanListener(urls[n % len(urls)], room, arrived)
-        try:
-            await listener.start(session)
-            listeners.append(listener)
-            connect.joined = len(listeners)
-        except Exception as error:  # counted: a client that could not join receives nothing
-            failures[0] += 1
-            if failures[0] <= 3:
-                print(f"  client {n} failed to join: {error!r}", flush=True)
+        await listener.start(session)
+        return listener
 
-    connect.joined = 0
-    await _join_all(clients, connect, "lean clients")
+    listeners = await _join_all(clients, connect, "lean clients")
 
     async def stop():
         await asyncio.gather(*(listener.stop() for listener in listeners), return_exceptions=True)

@@ -16,6 +16,18 @@ from app.voting.models import Ballot, VoteRound, VoterRoll
 from tests.factories import PASSWORD, _hash
 
 
+def _open_round(title: str, staff: User) -> tuple[int, str]:
+    """An open approval round with one option, committed for real: its id and the option's."""
+    round_ = services.save_round(None, actor=staff, title=title, description="", method="approval",
+                                 eligibility="any_user", body_id=None, budget=None, min_picks=None,
+                                 max_picks=None, seats=1, tally_rule="greedy", allow_revote=False,
+                                 live_results=False)
+    option = services.add_option(round_, title="사업", description="", cost=0, proposer_id=None, actor=staff)
+    services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
+    services.open_round(round_, actor=staff)
+    return round_.id, str(option.id)
+
+
 def test_fifty_simultaneous_submissions_by_one_voter_store_one_ballot(app):
     # Real commits on the real database (PostgreSQL in CI), outside the per-test rollback.
     with app.app_context():
@@ -25,14 +37,8 @@ def test_fifty_simultaneous_submissions_by_one_voter_store_one_ballot(app):
                      email_verified_at=now())
         db.session.add_all([staff, voter])
         db.session.commit()
-        round_ = services.save_round(None, actor=staff, title="동시 투표", description="", method="approval",
-                                     eligibility="any_user", body_id=None, budget=None, min_picks=None,
-                                     max_picks=None, seats=1, tally_rule="greedy", allow_revote=False,
-                                     live_results=False)
-        option = services.add_option(round_, title="사업", description="", cost=0, proposer_id=None, actor=staff)
-        services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
-        services.open_round(round_, actor=staff)
-        round_id, option_id, voter_email = round_.id, option.id, voter.email
+        round_id, option_id = _open_round("동시 투표", staff)
+        voter_email = voter.email
 
     login = app.test_client()
     assert login.post("/account/login", data={"email": voter_email, "password": PASSWORD}).status_code == 302
@@ -77,14 +83,8 @@ def test_a_close_waits_for_a_ballot_being_cast_and_refuses_the_ones_after_it(app
                             email_verified_at=now()) for n in (1, 2))
         db.session.add_all([staff, early, late])
         db.session.commit()
-        round_ = services.save_round(None, actor=staff, title="마감 경합", description="", method="approval",
-                                     eligibility="any_user", body_id=None, budget=None, min_picks=None,
-                                     max_picks=None, seats=1, tally_rule="greedy", allow_revote=False,
-                                     live_results=False)
-        option = services.add_option(round_, title="사업", description="", cost=0, proposer_id=None, actor=staff)
-        services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
-        services.open_round(round_, actor=staff)
-        ids = {"round": round_.id, "option": str(option.id), "staff": staff.id, "early": early.id}
+        round_id, option_id = _open_round("마감 경합", staff)
+        ids = {"round": round_id, "option": option_id, "staff": staff.id, "early": early.id}
         late_email = late.email
 
     read, cast_now, closed = threading.Event(), threading.Event(), threading.Event()
