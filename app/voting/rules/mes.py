@@ -198,6 +198,7 @@ class EqualSharesKernel:
                     entry[0] += w
         self.gmask = list(groups)
         self.gw = [w for w, _ in groups.values()]
+        self.gids = [ids for _, ids in groups.values()]
         self._wbits = max(self.n, 1).bit_length()  # any weight fits in wbits bits
         self.pg: list[list[int]] = [[] for _ in range(m)]
         self.nq = [0] * m
@@ -216,6 +217,7 @@ class EqualSharesKernel:
         #: candidates selected in some run so far (every selected set is a subset)
         self._ever = 0
         self._pairs: dict[tuple[int, int], list] = {}
+        self._by_selected: dict[int, dict[int, list]] = {}
         self._merging = False
         self._reset_cache()
         self.stats = MESStats()
@@ -242,11 +244,7 @@ class EqualSharesKernel:
         key = (q, s) if q < s else (s, q)
         entry = self._pairs.get(key)
         if entry is None:
-            a, b = key
-            if len(self.pg[a]) > len(self.pg[b]):
-                a, b = b, a
-            gm, gw, bit = self.gmask, self.gw, 1 << b
-            raw = [(gm[g], gw[g]) for g in self.pg[a] if gm[g] & bit]
+            raw = self._raw_moves(s).get(q, [])
             entry = self._pairs[key] = [raw, -1, None]  # raw moves, merged for _ever, merged
         if not self._merging or entry[1] == -2:
             return entry[0]
@@ -261,6 +259,23 @@ class EqualSharesKernel:
                 return entry[0]
             entry[1], entry[2] = ever, list(merged.items())
         return entry[2]
+
+    def _raw_moves(self, s: int) -> dict[int, list[tuple[int, int]]]:
+        """For every candidate ``q``, the ballots approving both ``q`` and ``s`` (built for all
+        ``q`` in one pass over the ballots approving ``s``: the work is the size of the answer)."""
+        found = self._by_selected.get(s)
+        if found is None:
+            found = self._by_selected[s] = {}
+            gm, gw, gids = self.gmask, self.gw, self.gids
+            for g in self.pg[s]:
+                item = (gm[g], gw[g])
+                for q in gids[g]:
+                    moves = found.get(q)
+                    if moves is None:
+                        found[q] = [item]
+                    else:
+                        moves.append(item)
+        return found
 
     def _classes(self, path: list[_Node], seq: list[int], q: int) -> dict:
         """``pc[q]`` at the last node of ``path``, derived from the nearest node of the
@@ -346,22 +361,27 @@ class EqualSharesKernel:
                 if sv is None:  # spent everything (see select)
                     zero_w += w
                 elif sv[1] == t:
-                    append(((bt - sv[0]) << wbits) | w)
+                    append((sv[0] << wbits) | w)
                 else:
                     v = sv[0] * R[sv[1]]
                     spent[c] = (v, t)
-                    append(((bt - v) << wbits) | w)
+                    append((v << wbits) | w)
             rem = c0[q] * R[0]
             cnt = nq[q] - zero_w
             # pabutools: afford = (c - paid by the poorer) / remaining supporters; the
             # first supporter (by budget) who can pay it fixes the price.  If nobody
             # can, the supporters hold less than the cost in total: unaffordable.
-            # (items encode (budget, weight) as budget << wbits | weight, so that they
-            # sort by budget as plain integers.)
-            if zero_w or (min(items) >> wbits) * cnt < rem:
-                items.sort()
+            # (items encode (spent, weight) as spent << wbits | weight, so that they sort
+            # by what is left, the other way round, as plain integers.  Supporters with
+            # nothing left are out already: when the poorest of the others can pay an
+            # equal share, that share is the price and nothing needs sorting.)
+            if not items:
+                alive.discard(q)
+                return False
+            if (bt - (max(items) >> wbits)) * cnt < rem:
+                items.sort(reverse=True)
                 for it in items:
-                    beta = it >> wbits
+                    beta = bt - (it >> wbits)
                     if rem <= beta * cnt:
                         break
                     w = it & wmask
