@@ -233,3 +233,20 @@ class VoteResult(db.Model):
     ballot_count: Mapped[int]
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     tallied_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class LiveTally(db.Model):
+    """The running count shown while a round with live results is open, re-taken once per batch.
+
+    The shown counts move only after at least ``LIVE_RESULTS_BATCH`` more ballot rows (revotes and
+    paper ballots included), so watching the projector while one person votes does not reveal
+    that person's ballot.
+    """
+
+    __tablename__ = "live_tally"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("vote_round.id", ondelete="CASCADE"), primary_key=True)
+    ballots_seen: Mapped[int]  # ballot rows written when it was taken (superseded ones included)
+    ballot_count: Mapped[int]  # ballots counted in it
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    taken_at: Mapped[datetime] = mapped_column(default=now)

@@ -152,10 +152,9 @@ def results(round_id: int):
     round_ = _round_for(round_id)
     if not services.results_visible(round_, current_user):
         return render_template("voting/results_pending.html", round=round_), 403 if round_.status is RoundStatus.DRAFT else 200
-    result = services.latest_result(round_)
-    live = result is None
-    data = services.compute_result(round_)["result"] if live else result.result
-    return render_template("voting/results.html", round=round_, result=result, data=data, live=live,
+    shown = services.shown_result(round_)
+    return render_template("voting/results.html", round=round_, result=shown["stored"], data=shown["data"],
+                           live=shown["live"], shown=shown,
                            method=services.method_of(round_), rule_labels=RULE_LABELS,
                            turnout=services.turnout(round_), options={str(o.id): o for o in round_.options})
 
@@ -164,11 +163,9 @@ def results(round_id: int):
 def projector(round_id: int):
     round_ = _round_for(round_id)
     show = services.results_visible(round_, current_user)
-    data = None
-    if show:
-        result = services.latest_result(round_)
-        data = result.result if result else services.compute_result(round_)["result"]
-    return render_template("voting/projector.html", round=round_, turnout=services.turnout(round_), data=data,
+    shown = services.shown_result(round_) if show else {"data": None}
+    return render_template("voting/projector.html", round=round_, turnout=services.turnout(round_),
+                           data=shown["data"], shown=shown,
                            options={str(o.id): o for o in round_.options})
 
 

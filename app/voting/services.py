@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import shared_task
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,8 +25,8 @@ from app.utils import commit_keeping_loaded, now, today
 from app.voting.eligibility import ELIGIBILITY
 from app.voting.methods import METHODS
 from app.voting.models import (
-    Ballot, EligibleVoter, PaperBallot, Recusal, RoundStatus, RubricCriterion, VoteOption, VoteResult,
-    VoteRound, VoterRoll, new_ballot_id,
+    Ballot, EligibleVoter, LiveTally, PaperBallot, Recusal, RoundStatus, RubricCriterion, VoteOption,
+    VoteResult, VoteRound, VoterRoll, new_ballot_id,
 )
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -558,7 +558,56 @@ def counted_contents(round_: VoteRound) -> list[dict]:
     """Every counted ballot's content, in a canonical order (so the hash does not depend on storage)."""
     contents = list(db.session.scalars(select(Ballot.content).where(
         Ballot.round_id == round_.id, Ballot.superseded.is_(False))))
+    return _canonical(contents)
+
+
+def _canonical(contents: list[dict]) -> list[dict]:
     return sorted(contents, key=lambda c: json.dumps(c, sort_keys=True))
+
+
+def shown_result(round_: VoteRound) -> dict[str, Any]:
+    """What the results page and the projectors show once results are visible to the viewer.
+
+    ``data`` is the stored tally (``stored``) when there is one; otherwise ``live`` is true. While the round is open (live results) it is
+    the latest :class:`LiveTally`, re-taken only after ``LIVE_RESULTS_BATCH`` more ballot rows, so
+    that the shown counts never move by one person's ballot; ``None`` until the first batch is in.
+    After the close, with no stored tally yet, every ballot is counted (no more can come).
+    """
+    from flask import current_app
+
+    stored = latest_result(round_)
+    if stored is not None:
+        return {"data": stored.result, "live": False, "stored": stored}
+    if round_.status is not RoundStatus.OPEN:
+        return {"data": compute_result(round_)["result"], "live": True, "stored": None}
+    batch = max(1, current_app.config["LIVE_RESULTS_BATCH"])
+    snap = _live_tally(round_, batch)
+    return {"data": snap.result if snap else None, "live": True, "stored": None, "batch": batch,
+            "counted": snap.ballot_count if snap else 0}
+
+
+def _live_tally(round_: VoteRound, batch: int) -> LiveTally | None:
+    snap = db.session.get(LiveTally, round_.id, populate_existing=True)
+    written = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id))
+    seen = snap.ballots_seen if snap else 0
+    if written - seen < batch:
+        return snap
+    # One statement gives both the ballots and how many rows there were, so the two agree.
+    rows = db.session.execute(select(Ballot.content, Ballot.superseded).where(Ballot.round_id == round_.id)).all()
+    contents = _canonical([content for content, superseded in rows if not superseded])
+    values = {"ballots_seen": len(rows), "ballot_count": len(contents), "taken_at": now(),
+              "result": method_of(round_).tally(round_, contents, round_.eligible_count)}
+    try:
+        with db.session.begin_nested():
+            if snap is None:
+                db.session.add(LiveTally(round_id=round_.id, **values))
+            else:  # compare-and-set: of two viewers at once, one writes the new batch
+                db.session.execute(update(LiveTally).where(LiveTally.round_id == round_.id,
+                                                           LiveTally.ballots_seen == seen).values(**values))
+        db.session.commit()
+    except IntegrityError:  # another viewer took the first batch at the same moment (the savepoint is undone)
+        pass
+    return db.session.get(LiveTally, round_.id, populate_existing=True)
 
 
 def ballot_set_hash(contents: list[dict]) -> str:

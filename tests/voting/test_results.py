@@ -228,3 +228,47 @@ def test_cli_tallies_a_pabulib_file(app):
     assert result.exit_code == 0, result.output
     official = parse_pabulib(path).official_selection()
     assert sorted(json.loads(result.output)) == sorted(official)
+
+
+def _votes_shown(page: str) -> dict[str, int]:
+    """Votes per option as the results table shows them."""
+    import re
+
+    return {title: int(votes) for title, votes in re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td class="num">[\d,]+</td>\s*<td class="num">(\d+)</td>', page)}
+
+
+def test_live_results_move_only_in_batches_so_one_ballot_never_shows(client, db, auth, make, rounds, app,
+                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "LIVE_RESULTS_BATCH", 3)
+    round_ = rounds.create(options=(("놀이터", 600), ("도서관", 500), ("쉼터", 300)), budget=1000, live_results=True)
+    play, library, shelter = rounds.option_ids(round_)
+    results, projector = f"/votes/{round_.id}/results", f"/votes/{round_.id}/projector"
+    for picks in ([play], [play]):
+        _vote(client, auth, make, round_, {"pick": picks})
+    for url in (results, projector):  # two ballots: nothing to diff yet
+        page = text(client.get(url))
+        assert "투표가 3표 모이면 중간 집계를 보여 드립니다" in page and _votes_shown(page) == {}
+
+    _vote(client, auth, make, round_, {"pick": [library]})  # the third ballot completes the first batch
+    page = text(client.get(results))
+    assert "중간 집계입니다" in page and "지금 보이는 집계에는 3표가 들어 있습니다" in page
+    assert _votes_shown(page) == {"놀이터": 2, "도서관": 1, "쉼터": 0}
+
+    # The next voter's choice does not appear on its own: the counts stay until two more ballots are in.
+    _vote(client, auth, make, round_, {"pick": [shelter]})
+    for url in (results, projector):
+        assert _votes_shown(text(client.get(url))) == {"놀이터": 2, "도서관": 1, "쉼터": 0}
+    assert "투표 4명" in text(client.get(projector))  # turnout itself stays live
+    for picks in ([shelter], [play]):
+        _vote(client, auth, make, round_, {"pick": picks})
+    page = text(client.get(results))
+    assert _votes_shown(page) == {"놀이터": 3, "도서관": 1, "쉼터": 2} and "지금 보이는 집계에는 6표" in page
+
+    # After the close every ballot counts (no more can come), and publication shows the stored tally.
+    _vote(client, auth, make, round_, {"pick": [library]})
+    services.close_round(round_, actor=rounds.staff)
+    assert _votes_shown(text(client.get(results))) == {"놀이터": 3, "도서관": 2, "쉼터": 2}
+    services.request_tally(round_, actor=rounds.staff)
+    services.publish(round_, actor=rounds.staff)
+    assert _votes_shown(text(client.get(results))) == {"놀이터": 3, "도서관": 2, "쉼터": 2}

@@ -47,16 +47,15 @@ def projector(event_id: int):
     event = _follow(event_id)
     state = services.snapshot(event)
     round_ = services.round_on_screen(event)
-    data, options = None, {}
+    shown, options = {"data": None}, {}
     if round_ is not None:
         from app.voting import services as voting
 
         if voting.results_visible(round_, current_user):
-            result = voting.latest_result(round_)
-            data = result.result if result else voting.compute_result(round_)["result"]
+            shown = voting.shown_result(round_)
             options = {str(o.id): o for o in round_.options}
-    return render_template("events/projector.html", event=event, state=state, round=round_, data=data,
-                           options=options)
+    return render_template("events/projector.html", event=event, state=state, round=round_, data=shown["data"],
+                           shown=shown, options=options)
 
 
 def _console_page(event, status: int = 200, **forms):
