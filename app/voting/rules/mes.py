@@ -233,29 +233,33 @@ class EqualSharesKernel:
             node = self._nodes[mask] = _Node(mask, {})
         return node
 
-    def _pair_moves(self, q: int, s: int) -> list[tuple[int, int]]:
-        """Ballots approving both ``q`` and ``s``, as ``(mask, weight)`` pairs.
+    def _pair_moves(self, q: int, s: int, y: int) -> list[tuple[int, int]]:
+        """Ballots approving both ``q`` and ``s``, as ``(mask, weight)`` pairs, for use as
+        ``mask & y`` (``y``: the projects selected before ``s``).
 
         Once ``self._merging`` is on, the masks are restricted to the candidates ever
         selected so far (``self._ever``) and merged accordingly: a class is ``ballot & Y``
         for a selected set ``Y``, always a subset of ``_ever``, so only those bits
-        matter.  The merged list is rebuilt when ``_ever`` grows (rarely, after the first
-        run), unless merging saved less than half of the entries."""
+        matter.  A merged list stays good for every ``y`` within the set it was merged on
+        (``(mask & E) & y == mask & y`` when ``y`` is a subset of ``E``), so it is rebuilt
+        only when a ``y`` reaches beyond that set -- not whenever ``_ever`` grows -- and
+        never if merging saved less than half of the entries."""
         key = (q, s) if q < s else (s, q)
         entry = self._pairs.get(key)
         if entry is None:
             raw = self._raw_moves(s).get(q, [])
-            entry = self._pairs[key] = [raw, -1, None]  # raw moves, merged for _ever, merged
-        if not self._merging or entry[1] == -2:
+            entry = self._pairs[key] = [raw, None, None]  # raw moves, the set merged on, merged
+        if not self._merging or entry[1] == -1:
             return entry[0]
-        ever = self._ever
-        if entry[1] != ever:
+        merged_on = entry[1]
+        if merged_on is None or y & ~merged_on:
+            ever = self._ever
             merged: dict[int, int] = {}
             for mk, w in entry[0]:
                 mk &= ever
                 merged[mk] = merged.get(mk, 0) + w
             if 2 * len(merged) > len(entry[0]):
-                entry[1] = -2  # merging does not pay for this pair: keep the raw list
+                entry[1] = -1  # merging does not pay for this pair: keep the raw list
                 return entry[0]
             entry[1], entry[2] = ever, list(merged.items())
         return entry[2]
@@ -299,7 +303,7 @@ class EqualSharesKernel:
                 copied = True
             y = path[j].mask
             sb = 1 << s
-            for c, w in self._pair_moves(q, s):
+            for c, w in self._pair_moves(q, s, y):
                 c &= y
                 left = d[c] - w
                 if left:
