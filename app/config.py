@@ -93,6 +93,8 @@ def load_config(instance_path: str) -> dict:
         "FORUM_MAX_POST_CHARS": int(os.environ.get("FORUM_MAX_POST_CHARS", "5000")),
         "FORUM_EDIT_MINUTES": int(os.environ.get("FORUM_EDIT_MINUTES", "15")),
         "FORUM_SOCKET_EVENTS_PER_10S": int(os.environ.get("FORUM_SOCKET_EVENTS_PER_10S", "40")),
+        # Every process re-checks its sockets' logins and joined rooms this often (app.socket_auth); 0: never.
+        "SOCKET_REAUTH_SECONDS": int(os.environ.get("SOCKET_REAUTH_SECONDS", "30")),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "BABEL_DEFAULT_LOCALE": "ko",

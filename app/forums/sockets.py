@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import disconnect, join_room, leave_room
 
+from app import socket_auth
 from app.errors import ServiceError
 from app.extensions import db, socketio
 from app.forums import services, targets
@@ -127,12 +128,29 @@ def _question(data) -> Question:
     return question
 
 
+def _may_stay(user, room: str) -> bool:
+    """The periodic re-check of a joined room (app.socket_auth): the join's own permission."""
+    target = targets.from_room(room)
+    return target is not None and can("forums.read", target, user=user)
+
+
+def _withdrawn(sid: str, room: str) -> None:
+    with _rooms_lock:
+        _rooms.get(sid, set()).discard(room)
+    presence.leave(room, sid)
+
+
+socket_auth.watch(NAMESPACE, _may_stay, _withdrawn)
+
+
 @socketio.on("connect", namespace=NAMESPACE)
 def _connect(auth=None):
-    # Authenticated here, once: the session cookie of the handshake names the user for every later event.
+    # Authenticated here: the session cookie of the handshake names the user for every later event,
+    # and the periodic sweep re-checks that login and every joined room.
     try:
         with _rooms_lock:
             _rooms[request.sid] = set()
+        socket_auth.connected(request.sid, current_app._get_current_object())
         return True
     finally:
         db.session.remove()
@@ -146,6 +164,7 @@ def _disconnect(*args):
         for room in rooms:
             presence.leave(room, request.sid)
         flood.forget(request.sid)
+        socket_auth.disconnected(NAMESPACE, request.sid)
     finally:
         db.session.remove()
 
@@ -167,6 +186,7 @@ def join(data):
             raise ServiceError(_("한 번에 열 수 있는 토론이 너무 많습니다."))
         mine.add(room)
     join_room(room)
+    socket_auth.joined(NAMESPACE, request.sid, room)
     presence.enter(room, request.sid)
     thread = services.find_thread(target)
     last = _int(data.get("last_seq"))
@@ -194,6 +214,7 @@ def leave(data):
         mine.discard(room)
     if joined:
         leave_room(room)
+        socket_auth.left(NAMESPACE, request.sid, room)
         presence.leave(room, request.sid)
     return {"ok": True}
 

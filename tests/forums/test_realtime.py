@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.bodies.models import MemberRole
 from app.forums.models import Post
 from app.forums.realtime import NAMESPACE
-from tests.forums.conftest import call, login, received
+from tests.forums.conftest import call, isolated, login, received
 
 
 def _room(item):
@@ -132,6 +132,56 @@ def test_members_only_rooms_refuse_outsiders_on_every_event(app, db, make, socke
     assert call(o, "react", {"post_id": post_id, "kind": "agree"}) == {"error": "글을 찾을 수 없습니다."}
     assert call(o, "report", {"post_id": post_id, "reason": "spam"}) == {"error": "글을 찾을 수 없습니다."}
     assert received(o) == []  # nothing of the room ever reached the outsider
+
+
+def _sweep(app) -> int:
+    """One round of the periodic re-check (app.socket_auth), run as the server's background task would
+    (over every socket of the process, other tests' included: assert on this test's sockets)."""
+    from app import socket_auth
+
+    def run():
+        with app.app_context():
+            return socket_auth.sweep()
+
+    return isolated(run)
+
+
+def test_a_member_whose_seat_ends_stops_receiving_the_members_room(app, db, make, sockets):
+    from datetime import date
+
+    from app.bodies import services as bodies
+
+    body = make.body()
+    staying, leaving = make.user(name="남는위원"), make.user(name="떠나는위원")
+    make.membership(body, staying, MemberRole.MEMBER)
+    seat = make.membership(body, leaving, MemberRole.MEMBER)
+    room = f"members-{body.id}"
+    stay_http, leave_http = login(app.test_client(), staying), login(app.test_client(), leaving)
+    s, gone = sockets(stay_http), sockets(leave_http)
+    for sio in (s, gone):
+        assert call(sio, "join", {"room": room, "last_seq": 0})["ok"]
+    _sweep(app)  # both still members: nobody is touched
+    assert received(s, "removed") == [] and received(gone, "removed") == []
+
+    bodies.update_membership(seat, MemberRole.MEMBER, date(2026, 1, 31), actor=make.staff())
+    _sweep(app)
+    assert received(gone, "removed") == [{"room": room}] and received(s, "removed") == []
+    assert call(s, "post", {"room": room, "body": "이제 위원끼리만", "client_id": "after-1"})["ok"]
+    assert [e["type"] for e in received(s)] == ["post.created"]
+    assert received(gone) == []  # the former member's socket no longer gets the room's posts
+    assert gone.is_connected()  # public rooms stay open to it
+
+
+def test_a_socket_whose_login_ended_is_disconnected(app, db, make, item, sockets):
+    from app.auth.models import User
+
+    user = make.user()
+    sio = sockets(login(app.test_client(), user))
+    assert call(sio, "join", {"room": _room(item), "last_seq": 0})["ok"]
+    db.session.get(User, user.id).session_token = "changed-elsewhere"  # what a new password does
+    db.session.flush()
+    _sweep(app)
+    assert not sio.is_connected()
 
 
 def test_only_moderators_moderate_over_the_socket(app, db, make, item, sockets):

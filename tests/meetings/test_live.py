@@ -205,6 +205,28 @@ def test_joining_a_room_one_may_not_follow_is_refused(app, db, make, town_hall):
     assert states(sock) == []
 
 
+def test_a_follower_is_withdrawn_when_the_event_closes_to_them(app, db, make, town_hall):
+    from app import socket_auth
+
+    _http, sock = follower(app, make, make.user())
+    assert join(sock, town_hall)["ok"]
+    town_hall.body = make.body()
+    town_hall.audience = Audience.BODY_MEMBERS  # now for the host body's members only
+    db.session.commit()
+
+    def sweep():
+        with app.app_context():
+            return socket_auth.sweep()
+
+    own(sweep)  # (every socket of the process, other tests' included: assert on this one)
+    assert [m["name"] for m in own(sock.get_received, "/live")].count("removed") == 1
+    # Out of the room: the console's next change does not reach this follower.
+    staff = app.test_client()
+    login(staff, town_hall.staff)
+    assert staff.post(f"/events/{town_hall.id}/console/segment", data={"segment-title": "위원 전용"}).status_code == 302
+    assert states(sock) == []
+
+
 # --- votes from the console --------------------------------------------------------------------
 
 def test_staff_launch_a_vote_that_attendees_cast_and_the_projector_shows(app, client, db, make, town_hall):

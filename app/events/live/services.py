@@ -37,6 +37,12 @@ def room(event_id: int) -> str:
     return f"event-{event_id}"
 
 
+def event_id_of(room_name: str) -> int | None:
+    """The event a room name of :func:`room` belongs to."""
+    prefix, _sep, number = room_name.partition("-")
+    return int(number) if prefix == "event" and number.isdigit() else None
+
+
 def get_live_event_or_404(event_id: int) -> Event:
     """An online event (the ones with a live room)."""
     from flask import abort

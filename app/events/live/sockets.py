@@ -8,10 +8,12 @@ joins again and so is whole again. Changes arrive as ``state`` messages.
 """
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 
+from app import socket_auth
 from app.events.live import services
 from app.events.models import Event
 from app.extensions import db, socketio
@@ -27,13 +29,29 @@ def _event_from(data) -> Event | None:
     return event if event is not None and event.online else None
 
 
+def _may_stay(user, room: str) -> bool:
+    """The periodic re-check of a joined room (app.socket_auth): the join's own permission."""
+    event = db.session.get(Event, services.event_id_of(room)) if services.event_id_of(room) else None
+    return event is not None and can("events.follow_live", event, user=user)
+
+
+socket_auth.watch(services.NAMESPACE, _may_stay)
+
+
 @socketio.on("connect", namespace=services.NAMESPACE)
 def _connect(auth=None):
-    # Public events can be followed logged out: each join is checked on its own.
+    # Public events can be followed logged out: each join is checked on its own, and again by the
+    # periodic sweep while the socket stays.
     try:
+        socket_auth.connected(request.sid, current_app._get_current_object())
         return True
     finally:
         db.session.remove()
+
+
+@socketio.on("disconnect", namespace=services.NAMESPACE)
+def _disconnect(*args):
+    socket_auth.disconnected(services.NAMESPACE, request.sid)
 
 
 @socketio.on("join", namespace=services.NAMESPACE)
@@ -45,6 +63,7 @@ def _join(data=None):
         if not can("events.follow_live", event):
             return {"ok": False, "error": _("이 행사의 실시간 화면을 볼 수 없습니다. 로그인하거나 참가 신청을 확인해 주세요.")}
         join_room(services.room(event.id))
+        socket_auth.joined(services.NAMESPACE, request.sid, services.room(event.id))
         counted = services.record_online_attendance(event, current_user)
         return {"ok": True, "counted": counted, "state": services.snapshot(event)}
     finally:
@@ -57,6 +76,7 @@ def _leave(data=None):
         event = _event_from(data)
         if event is not None:
             leave_room(services.room(event.id))
+            socket_auth.left(services.NAMESPACE, request.sid, services.room(event.id))
         return {"ok": True}
     finally:
         db.session.remove()

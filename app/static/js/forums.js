@@ -81,6 +81,8 @@
     socket.on("disconnect", function () { everyRoom("status", "offline"); });
     socket.on("connect_error", function () { if (everConnected) { everyRoom("status", "offline"); } });
     socket.on("thread_event", receive);
+    // The server's periodic re-check found this room no longer readable (membership ended, for one).
+    socket.on("removed", function (p) { if (p && rooms[p.room]) { each(p.room, "status", "refused"); } });
     socket.on("presence", function (p) { if (p && rooms[p.room]) { each(p.room, "presence", p.count); } });
     setInterval(function () { if (socket.connected) { socket.emit("here", {}); } }, 30000);
     return socket;

@@ -109,5 +109,8 @@
     });
     socket.on("disconnect", function () { setConnection(false); });
     socket.on("state", apply);
+    // The server's periodic re-check withdrew this room (the event became members-only, say): the page
+    // itself says what the visitor may see now.
+    socket.on("removed", function () { window.location.reload(); });
   });
 })();
