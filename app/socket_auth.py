@@ -71,31 +71,40 @@ def disconnected(namespace: str, sid: str) -> None:
 
 def sweep() -> int:
     """Check every socket of this process against its rooms now; return how many rooms were left."""
-    from app.auth.services import load_user_from_session
-
     removed = 0
     try:
         for name, namespace in _namespaces.items():
             with _lock:
                 sockets = {sid: (set(rooms), _logins.get(sid)) for sid, rooms in namespace.rooms.items()}
             for sid, (rooms, login_id) in sockets.items():
-                user = load_user_from_session(login_id) if login_id else AnonymousUserMixin()
-                if user is None:  # the session ended (logout elsewhere, new password, account deleted)
-                    socketio.server.disconnect(sid, namespace=name)
-                    disconnected(name, sid)
-                    removed += len(rooms)
-                    continue
-                for room in rooms:
-                    if namespace.allowed(user, room):
-                        continue
-                    socketio.server.leave_room(sid, room, namespace=name)
-                    left(name, sid, room)
-                    if namespace.on_removed:
-                        namespace.on_removed(sid, room)
-                    socketio.emit("removed", {"room": room}, to=sid, namespace=name)
-                    removed += 1
+                try:
+                    removed += _check(name, namespace, sid, rooms, login_id)
+                except Exception:  # one socket's failure does not spare the others their check
+                    log.exception("sockets: re-checking %s on %s failed", sid, name)
+                    db.session.rollback()
     finally:
         db.session.remove()
+    return removed
+
+
+def _check(name: str, namespace: _Namespace, sid: str, rooms: set[str], login_id: str | None) -> int:
+    from app.auth.services import load_user_from_session
+
+    user = load_user_from_session(login_id) if login_id else AnonymousUserMixin()
+    if user is None:  # the session ended (logout elsewhere, new password, account deleted)
+        socketio.server.disconnect(sid, namespace=name)
+        disconnected(name, sid)
+        return len(rooms)
+    removed = 0
+    for room in rooms:
+        if namespace.allowed(user, room):
+            continue
+        socketio.server.leave_room(sid, room, namespace=name)
+        left(name, sid, room)
+        if namespace.on_removed:
+            namespace.on_removed(sid, room)
+        socketio.emit("removed", {"room": room}, to=sid, namespace=name)
+        removed += 1
     return removed
 
 
