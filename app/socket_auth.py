@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 class _Namespace:
     allowed: Callable[[Any, str], bool]  # (user, room) -> may this user stay in the room?
     on_removed: Callable[[str, str], None] | None = None  # (sid, room): the namespace's own bookkeeping
-    rooms: dict[str, set[str]] = field(default_factory=dict)  # sid -> rooms joined on this process
+    # sid -> rooms joined on this process (namespaces may read it: rooms_of)
+    rooms: dict[str, set[str]] = field(default_factory=dict)
 
 
 _namespaces: dict[str, _Namespace] = {}
@@ -53,20 +54,35 @@ def connected(sid: str, app: Flask) -> None:
     _start(app)
 
 
-def joined(namespace: str, sid: str, room: str) -> None:
+def joined(namespace: str, sid: str, room: str, limit: int | None = None) -> bool:
+    """Record that ``sid`` joined ``room``; False, recording nothing, when it holds ``limit`` other rooms."""
     with _lock:
-        _namespaces[namespace].rooms.setdefault(sid, set()).add(room)
+        mine = _namespaces[namespace].rooms.setdefault(sid, set())
+        if limit is not None and room not in mine and len(mine) >= limit:
+            return False
+        mine.add(room)
+    return True
 
 
-def left(namespace: str, sid: str, room: str) -> None:
+def left(namespace: str, sid: str, room: str) -> bool:
+    """Record that ``sid`` left ``room``; whether it had joined it."""
     with _lock:
-        _namespaces[namespace].rooms.get(sid, set()).discard(room)
+        mine = _namespaces[namespace].rooms.get(sid, set())
+        was_in = room in mine
+        mine.discard(room)
+    return was_in
 
 
-def disconnected(namespace: str, sid: str) -> None:
+def rooms_of(namespace: str, sid: str) -> list[str]:
     with _lock:
-        _namespaces[namespace].rooms.pop(sid, None)
+        return list(_namespaces[namespace].rooms.get(sid, ()))
+
+
+def disconnected(namespace: str, sid: str) -> set[str]:
+    """Forget the socket; the rooms it had joined."""
+    with _lock:
         _logins.pop(sid, None)
+        return _namespaces[namespace].rooms.pop(sid, set())
 
 
 def sweep() -> int:

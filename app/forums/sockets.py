@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -26,9 +25,7 @@ from app.forums.realtime import NAMESPACE, flood, presence, replay
 from app.permissions import can
 
 log = logging.getLogger(__name__)
-_rooms: dict[str, set[str]] = {}  # sid -> rooms joined on this process
-_rooms_lock = threading.Lock()
-MAX_ROOMS = 20
+MAX_ROOMS = 20  # rooms one socket may hold at once (app.socket_auth keeps which, per process)
 
 
 def _int(value) -> int | None:
@@ -134,13 +131,7 @@ def _may_stay(user, room: str) -> bool:
     return target is not None and can("forums.read", target, user=user)
 
 
-def _withdrawn(sid: str, room: str) -> None:
-    with _rooms_lock:
-        _rooms.get(sid, set()).discard(room)
-    presence.leave(room, sid)
-
-
-socket_auth.watch(NAMESPACE, _may_stay, _withdrawn)
+socket_auth.watch(NAMESPACE, _may_stay, on_removed=lambda sid, room: presence.leave(room, sid))
 
 
 @socketio.on("connect", namespace=NAMESPACE)
@@ -148,8 +139,6 @@ def _connect(auth=None):
     # Authenticated here: the session cookie of the handshake names the user for every later event,
     # and the periodic sweep re-checks that login and every joined room.
     try:
-        with _rooms_lock:
-            _rooms[request.sid] = set()
         socket_auth.connected(request.sid, current_app._get_current_object())
         return True
     finally:
@@ -159,12 +148,9 @@ def _connect(auth=None):
 @socketio.on("disconnect", namespace=NAMESPACE)
 def _disconnect(*args):
     try:
-        with _rooms_lock:
-            rooms = _rooms.pop(request.sid, set())
-        for room in rooms:
+        for room in socket_auth.disconnected(NAMESPACE, request.sid):
             presence.leave(room, request.sid)
         flood.forget(request.sid)
-        socket_auth.disconnected(NAMESPACE, request.sid)
     finally:
         db.session.remove()
 
@@ -180,13 +166,9 @@ def join(data):
     """Subscribe to a thread's room; with ``last_seq``, receive what happened since."""
     target = _target(data)
     room = target.room
-    with _rooms_lock:
-        mine = _rooms.setdefault(request.sid, set())
-        if room not in mine and len(mine) >= MAX_ROOMS:
-            raise ServiceError(_("한 번에 열 수 있는 토론이 너무 많습니다."))
-        mine.add(room)
+    if not socket_auth.joined(NAMESPACE, request.sid, room, limit=MAX_ROOMS):
+        raise ServiceError(_("한 번에 열 수 있는 토론이 너무 많습니다."))
     join_room(room)
-    socket_auth.joined(NAMESPACE, request.sid, room)
     presence.enter(room, request.sid)
     thread = services.find_thread(target)
     last = _int(data.get("last_seq"))
@@ -208,13 +190,8 @@ def sync(data):
 @handler("leave")
 def leave(data):
     room = data.get("room")
-    with _rooms_lock:
-        mine = _rooms.get(request.sid, set())
-        joined = room in mine
-        mine.discard(room)
-    if joined:
+    if socket_auth.left(NAMESPACE, request.sid, room):
         leave_room(room)
-        socket_auth.left(NAMESPACE, request.sid, room)
         presence.leave(room, request.sid)
     return {"ok": True}
 
@@ -222,9 +199,7 @@ def leave(data):
 @handler("here")
 def here(data):
     """Heartbeat: keep this socket counted in the rooms it has open."""
-    with _rooms_lock:
-        rooms = list(_rooms.get(request.sid, ()))
-    for room in rooms:
+    for room in socket_auth.rooms_of(NAMESPACE, request.sid):
         presence.touch(room, request.sid)
     return {"ok": True}
 

@@ -568,10 +568,11 @@ def _canonical(contents: list[dict]) -> list[dict]:
 def shown_result(round_: VoteRound) -> dict[str, Any]:
     """What the results page and the projectors show once results are visible to the viewer.
 
-    ``data`` is the stored tally (``stored``) when there is one; otherwise ``live`` is true. While the round is open (live results) it is
-    the latest :class:`LiveTally`, re-taken only after ``LIVE_RESULTS_BATCH`` more ballot rows, so
-    that the shown counts never move by one person's ballot; ``None`` until the first batch is in.
-    After the close, with no stored tally yet, every ballot is counted (no more can come).
+    ``data`` is the stored tally (``stored``) when there is one; otherwise ``live`` is true. While
+    the round is open it is the latest :class:`LiveTally` (``batch``, ``counted``), re-taken only
+    after ``LIVE_RESULTS_BATCH`` more ballot rows, so that the shown counts never move by one
+    person's ballot; ``None`` until the first batch is in. After the close, with no stored tally
+    yet, every ballot is counted (no more can come).
     """
     from flask import current_app
 

@@ -31,7 +31,8 @@ def _event_from(data) -> Event | None:
 
 def _may_stay(user, room: str) -> bool:
     """The periodic re-check of a joined room (app.socket_auth): the join's own permission."""
-    event = db.session.get(Event, services.event_id_of(room)) if services.event_id_of(room) else None
+    event_id = services.event_id_of(room)
+    event = db.session.get(Event, event_id) if event_id else None
     return event is not None and can("events.follow_live", event, user=user)
 
 
