@@ -190,6 +190,8 @@ def sync(data):
 @handler("leave")
 def leave(data):
     room = data.get("room")
+    if not isinstance(room, str):
+        raise ServiceError(_("잘못된 요청입니다."))
     if socket_auth.left(NAMESPACE, request.sid, room):
         leave_room(room)
         presence.leave(room, request.sid)

@@ -134,6 +134,44 @@ def test_members_only_rooms_refuse_outsiders_on_every_event(app, db, make, socke
     assert received(o) == []  # nothing of the room ever reached the outsider
 
 
+def test_a_socket_holds_at_most_max_rooms_and_frees_a_place_by_leaving_one(app, db, make, item, sockets):
+    from app.bodies.models import BodyKind
+    from app.forums.sockets import MAX_ROOMS
+
+    council = make.body(BodyKind.WORKING_COUNCIL)
+    bodies = [make.body(parent=council) for _ in range(MAX_ROOMS)]  # public body threads anyone may read
+    rooms = [_room(item)] + [f"body-{body.id}" for body in bodies[:-1]]  # MAX_ROOMS rooms
+    extra = f"body-{bodies[-1].id}"
+    assert len(rooms) == MAX_ROOMS and extra not in rooms
+    writer = sockets(login(app.test_client(), make.user(name="작성자")))
+    reader = sockets(login(app.test_client(), make.user(name="구독자")))
+    for room in rooms:
+        assert call(reader, "join", {"room": room, "last_seq": 0})["ok"], room
+
+    refusal = {"error": "한 번에 열 수 있는 토론이 너무 많습니다."}
+    assert call(reader, "join", {"room": extra, "last_seq": 0}) == refusal
+    assert call(reader, "join", {"room": extra}) == refusal  # asking again changes nothing
+    assert call(reader, "join", {"room": rooms[-1], "last_seq": 0})["ok"]  # a room it holds may be joined again
+    assert call(writer, "join", {"room": extra, "last_seq": 0})["presence"] == 1  # the refused socket is not counted
+    reader.get_received()
+
+    assert call(writer, "post", {"room": extra, "body": "여기는 못 봅니다", "client_id": "cap-extra"})["ok"]
+    assert call(writer, "post", {"room": rooms[0], "body": "여기는 봅니다", "client_id": "cap-first"})["ok"]
+    seen = received(reader)  # the earlier rooms still reach it; the refused one never does
+    assert [(e["room"], e["type"]) for e in seen] == [(rooms[0], "post.created")]
+    assert "여기는 봅니다" in seen[0]["post"]["html"]
+
+    assert call(reader, "leave", {"room": [rooms[1]]}) == {"error": "잘못된 요청입니다."}  # not a room name
+    assert call(reader, "leave", {"room": rooms[1]}) == {"ok": True}
+    reply = call(reader, "join", {"room": extra, "last_seq": 0})
+    assert reply["ok"] and reply["room"] == extra
+    assert [e["post"]["html"] for e in reply["events"]] == ["<p>여기는 못 봅니다</p>\n"]  # caught up on joining
+    assert call(reader, "join", {"room": rooms[1], "last_seq": 0}) == refusal  # full again
+    assert call(writer, "post", {"room": extra, "body": "이제 봅니다", "client_id": "cap-extra-2"})["ok"]
+    assert call(writer, "post", {"room": rooms[1], "body": "떠난 방", "client_id": "cap-left"})["ok"]
+    assert [(e["room"], e["seq"]) for e in received(reader)] == [(extra, 2)]
+
+
 def _sweep(app) -> int:
     """One round of the periodic re-check (app.socket_auth), run as the server's background task would
     (over every socket of the process, other tests' included: assert on this test's sockets)."""
