@@ -6,7 +6,9 @@ Needs PostgreSQL (DATABASE_URL, default postgresql://root@127.0.0.1:5432/test); 
 schema of its own that is dropped afterwards. Both servers run under gunicorn with the same
 settings (2 workers × 8 threads). The real path is: logged-in session, CSRF token, the
 eligibility check, the roll row and the secret ballot row in one transaction. Logins happen
-before the clock starts. The last line is the summary:
+before the clock starts. A third server, bench/floor_app.py, puts the same insert behind Flask-Login
+and the CSRF check: what the fixed stack costs before any voting work (floor_ratio). The last line
+is the summary:
     cast_rps=… bare_rps=… ratio=… p99_ms=… lost=… duplicated=…
 """
 from __future__ import annotations
@@ -213,31 +215,69 @@ def main() -> None:
         bare.terminate()
         bare.wait()
 
+        # The stack's floor: the same insert behind Flask-Login and the CSRF check, one session per voter.
+        floor_port = free_port()
+        floor = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{floor_port}", "bench.floor_app:app"], cwd=ROOT,
+                                 env=env)
+        servers.append(floor)
+        wait_for(floor_port, floor)
+        with admin.connect() as conn:
+            user_ids = list(conn.execute(sa.text(f'SELECT id FROM "{schema}"."user" WHERE email LIKE :p ORDER BY id'),
+                                         {"p": "voter%@example.com"}).scalars())
+
+        def floor_log_in(user_id):
+            s = Session(floor_port)
+            status, token = s.request("GET", f"/login/{user_id}")
+            assert status == 200, status
+            return s, token
+
+        floor_sessions = run_parallel(floor_log_in, user_ids, args.concurrency)
+
+        def floor_insert(job):
+            s, token = job
+            s.conn.close()
+            status, _ = s.request("POST", "/insert", {"value": "floor", "csrf_token": token})
+            return status
+
+        floor_cpu = {}
+        _lat, floor_status, floor_time = run_load(floor_port, floor_sessions, args.concurrency, floor_insert,
+                                                   floor_cpu, floor)
+        floor.terminate()
+        floor.wait()
+
         engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.connect() as conn:
             ballots = conn.execute(sa.text("SELECT count(*) FROM ballot WHERE round_id = :r"), {"r": round_id}).scalar()
             roll = conn.execute(sa.text("SELECT count(*) FROM voter_roll WHERE round_id = :r"), {"r": round_id}).scalar()
-            bare_rows = conn.execute(sa.text("SELECT count(*) FROM bench_bare WHERE value <> 'warm-up'")).scalar()
+            bare_rows = conn.execute(sa.text("SELECT count(*) FROM bench_bare WHERE value NOT IN ('warm-up', 'floor')")).scalar()
+            floor_rows = conn.execute(sa.text("SELECT count(*) FROM bench_bare WHERE value = 'floor'")).scalar()
         engine.dispose()
 
         page_ok = sum(1 for s in page_status if 200 <= s < 300)
         ok = sum(1 for s in cast_status if 200 <= s < 300)
         bare_ok = sum(1 for s in bare_status if 200 <= s < 300)
+        floor_ok = sum(1 for s in floor_status if 200 <= s < 300)
         cast_rps, bare_rps = ok / cast_time, bare_ok / bare_time
         p99 = statistics.quantiles(cast_lat, n=100)[98] * 1000 if len(cast_lat) > 1 else cast_lat[0] * 1000
-        lost = max(0, ok + page_ok - ballots) + max(0, bare_ok - bare_rows)
-        duplicated = max(0, ballots - ok - page_ok) + max(0, ballots - roll) + max(0, bare_rows - bare_ok)
+        lost = max(0, ok + page_ok - ballots) + max(0, bare_ok - bare_rows) + max(0, floor_ok - floor_rows)
+        duplicated = (max(0, ballots - ok - page_ok) + max(0, ballots - roll) + max(0, bare_rows - bare_ok)
+                      + max(0, floor_rows - floor_ok))
         print(f"real path, ballot page with script (JSON reply): {ok}/{len(cast_status)} ballots 2xx in "
               f"{cast_time:.2f}s; statuses {sorted(set(cast_status))}")
         print(f"real path, without script (receipt page): {page_ok}/{len(page_status)} ballots 2xx in {page_time:.2f}s; "
               f"statuses {sorted(set(page_status))}; cast_rps_page={page_ok / page_time:.1f} "
               f"p99_ms_page={statistics.quantiles(page_lat, n=100)[98] * 1000:.1f}")
         print(f"stored: ballots={ballots} roll={roll}")
-        for name, cpu in (("ballot, JSON reply", cast_cpu), ("ballot, receipt page", page_cpu), ("bare insert", bare_cpu)):
+        for name, cpu in (("ballot, JSON reply", cast_cpu), ("ballot, receipt page", page_cpu), ("bare insert", bare_cpu),
+                          ("floor (login + CSRF + insert)", floor_cpu)):
             print(f"CPU ms per request, {name}: web workers {cpu['server']:.2f}, PostgreSQL {cpu['database']:.2f}, "
                   f"load client {cpu['client']:.2f}")
         print(f"bare insert: {bare_ok}/{len(bare_status)} 2xx in {bare_time:.2f}s; rows={bare_rows}; "
               f"p99_ms_bare={statistics.quantiles(bare_lat, n=100)[98] * 1000:.1f}")
+        floor_rps = floor_ok / floor_time
+        print(f"stack floor (Flask-Login + CSRF + the same insert): {floor_ok}/{len(floor_status)} 2xx in "
+              f"{floor_time:.2f}s; rows={floor_rows}; floor_rps={floor_rps:.1f} floor_ratio={floor_rps / bare_rps:.2f} "
+              f"cast_vs_floor={cast_rps / floor_rps:.2f}")
         print(f"cast_rps={cast_rps:.1f} bare_rps={bare_rps:.1f} ratio={cast_rps / bare_rps:.2f} "
               f"p99_ms={p99:.1f} lost={lost} duplicated={duplicated}")
     finally:

@@ -103,7 +103,8 @@ def cast(round_id: int):
         status = error.status if error.status != 400 else 422
         if as_json:
             return jsonify(error=error.message), status
-        return _ballot_page(services.refresh_status(round_), status, error.message)
+        # The round the ballot read may be a shared read-only copy: the page works on the session's own.
+        return _ballot_page(services.refresh_status(services.get_round_or_404(round_id)), status, error.message)
     # The receipt is shown this once and never stored in readable form.
     if as_json:
         response = jsonify(receipt=code, ballot=described)
@@ -123,10 +124,10 @@ def revote(round_id: int):
     try:
         code, described = services.revote(round_, current_user, request.form.get("receipt", ""), request.form)
     except ServiceError as error:
-        return _ballot_page(services.refresh_status(round_), 422 if error.status == 400 else error.status,
-                            error.message)
-    response = Response(render_template("voting/receipt.html", round=round_, code=code, described=described,
-                                        replaced=True))
+        return _ballot_page(services.refresh_status(services.get_round_or_404(round_id)),
+                            422 if error.status == 400 else error.status, error.message)
+    response = Response(render_template("voting/receipt.html", round={"id": round_.id}, code=code,
+                                        described=described, replaced=True))
     response.headers["Cache-Control"] = "no-store"
     return response
 

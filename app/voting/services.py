@@ -12,7 +12,7 @@ from celery import shared_task
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import __version__, audit
@@ -44,21 +44,42 @@ def get_round_for_ballot(round_id: int) -> VoteRound:
     ``close_round`` takes the row lock that conflicts with it, so a close waits for ballots already
     being cast, and a ballot that starts during a close reads the round after it (closed). Ballots do
     not block each other: the foreign keys of the roll and ballot rows take the same lock anyway.
+
+    An open round's rules and options are frozen, and every change to the round moves its
+    ``version``. So each process keeps a read-only copy of an open round, detached from any session,
+    and the lock reads only the columns that say whether that copy is still the round: the crowd's
+    ballots do not load the round and its options again and again. A round that is not open comes
+    back attached to the session, as the refusal page may change it (``refresh_status``).
     """
-    def locked():
-        found = db.session.get(VoteRound, round_id, options=[joinedload(VoteRound.options)], populate_existing=True,
-                               with_for_update={"read": True, "key_share": True, "of": VoteRound})
-        if found is None:
-            from flask import abort
+    from flask import abort, current_app
 
-            abort(404)
-        return found
-
-    round_ = locked()
-    if round_.status is RoundStatus.SCHEDULED and round_.opens_at and round_.opens_at <= now():
-        refresh_status(round_)  # its opening time has come: it opens (and commits) first
-        round_ = locked()
+    state = db.session.execute(_round_state_statement(), {"id": round_id}).first()
+    if state is None:
+        abort(404)
+    if state.status is RoundStatus.SCHEDULED and state.opens_at and state.opens_at <= now():
+        refresh_status(db.session.get(VoteRound, round_id))  # its opening time has come: it opens (and commits) first
+        state = db.session.execute(_round_state_statement(), {"id": round_id}).first()
+    if state.status is not RoundStatus.OPEN:
+        return db.session.get(VoteRound, round_id, populate_existing=True)
+    frozen = current_app.extensions.setdefault("voting.open_rounds", {})
+    key = (state.version, state.created_at)
+    cached = frozen.get(round_id)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    round_ = db.session.get(VoteRound, round_id, populate_existing=True,
+                            options=[selectinload(VoteRound.options), selectinload(VoteRound.criteria)])
+    db.session.expunge(round_)  # with its options and criteria: a copy no request can change or expire
+    if len(frozen) >= 256:  # rounds open at once are few; closed ones drop out here
+        frozen.clear()
+    frozen[round_id] = (key, round_)
     return round_
+
+
+@functools.cache
+def _round_state_statement():
+    table = VoteRound.__table__
+    return (select(table.c.status, table.c.version, table.c.created_at, table.c.opens_at)
+            .where(table.c.id == bindparam("id")).with_for_update(read=True, key_share=True))
 
 
 def visible_rounds(include_drafts: bool) -> list[VoteRound]:

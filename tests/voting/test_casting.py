@@ -122,6 +122,22 @@ def test_voting_outside_the_window_is_refused(client, db, auth, make, rounds, cl
     assert round_.status.value == "closed"
 
 
+def test_a_close_reaches_the_next_ballot_although_the_open_round_was_read_before(client, db, auth, make, rounds):
+    round_ = rounds.create()
+    a = rounds.option_ids(round_)[0]
+    auth.login(make.user())
+    as_script = {"Accept": "application/json"}
+    assert client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}, headers=as_script).status_code == 200
+    services.close_round(round_, actor=rounds.staff)  # the ballot path keeps a copy of the open round: it must notice
+    auth.logout()
+    auth.login(make.user())
+    late = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}, headers=as_script)
+    assert late.status_code == 422 and "투표가 마감되었습니다" in late.get_json()["error"]
+    page = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+    assert page.status_code == 422 and "투표가 마감되었습니다" in text(page)
+    assert _count(db, Ballot, round_) == 1 and _count(db, VoterRoll, round_) == 1
+
+
 def test_only_members_at_opening_vote_in_a_member_round(client, db, auth, make, rounds):
     body = make.body()
     member, late_joiner, outsider = make.user(), make.user(), make.user()
