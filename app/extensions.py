@@ -1,4 +1,7 @@
 """Unbound extensions; create_app() binds them to an application."""
+import functools
+import logging
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -30,4 +33,26 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_limit(limit: str):
+    from limits import parse
+
+    return parse(limit)
+
+
+def hit_personal_limit(scope: str, limit: str, user_id: int) -> bool:
+    """Count one request of this person against ``limit`` (e.g. "30 per minute"); False once over it.
+
+    Per person, not per client address, for what only a logged-in person can do: at a town hall
+    hundreds of phones share the venue's one address. If the counters' store cannot be reached
+    the request goes through: these limits curb floods, and the database's own rules still hold.
+    """
+    try:
+        return limiter.limiter.hit(_parsed_limit(limit), scope, str(user_id))
+    except Exception:
+        logging.getLogger(__name__).warning("rate-limit storage unreachable; letting %s through", scope,
+                                            exc_info=True)
+        return True
 socketio = SocketIO()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 from app import audit
 from app.auth.models import User
 from app.errors import ServiceError
-from app.extensions import db, limiter
+from app.extensions import db, hit_personal_limit
 from app.forums import realtime
 from app.forums.markup import plain, render
 from app.forums.models import (
@@ -177,16 +177,10 @@ def _check_text(text: str) -> str:
 
 
 def _rate_limit(user) -> None:
-    from limits import parse
-
     if user.is_staff:
         return
-    item = parse(current_app.config.get("FORUM_POST_RATE_LIMIT", "10 per minute"))
-    try:
-        allowed = limiter.limiter.hit(item, "forums-post", str(user.id))
-    except Exception:  # storage unreachable: do not block discussion on the limiter
-        allowed = True
-    if not allowed:
+    if not hit_personal_limit("forums-post", current_app.config.get("FORUM_POST_RATE_LIMIT", "10 per minute"),
+                              user.id):
         raise ServiceError(_("글을 너무 빨리 쓰고 있습니다. 잠시 후 다시 써 주세요."))
 
 

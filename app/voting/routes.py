@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.bodies.models import Body
 from app.errors import ServiceError, show_on_form
-from app.extensions import db, limiter
+from app.extensions import db, hit_personal_limit, limiter
 from app.permissions import can, require
 from app.voting import bp, services
 from app.voting.forms import (
@@ -72,23 +72,32 @@ def detail(round_id: int):
     return _ballot_page(_round_for(round_id))
 
 
-def _vote_limit() -> str:
-    from flask import current_app
+class TooManyBallots(ServiceError):
+    status = 429
 
-    return current_app.config["VOTE_RATE_LIMIT"]
+
+def _limit_ballots(scope: str, limit: str) -> None:
+    """Per person (see hit_personal_limit): a town hall's voters share the venue's one address."""
+    if not hit_personal_limit(scope, limit, current_user.id):
+        raise TooManyBallots(_("투표 요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."))
 
 
 @bp.route("/<int:round_id>/ballot", methods=["POST"])
 @login_required
-@limiter.limit(_vote_limit)
 def cast(round_id: int):
     """Cast a ballot. The ballot page's script asks for JSON and shows the receipt in place; without
     script the form posts normally and the receipt is a page of its own."""
-    from flask import g
+    from flask import current_app, g
 
     from app.notifications import unread_count
 
     as_json = request.accept_mimetypes.best == "application/json"
+    try:
+        _limit_ballots("vote", current_app.config["VOTE_RATE_LIMIT"])
+    except TooManyBallots as error:
+        if as_json:
+            return jsonify(error=error.message), error.status
+        raise
     round_ = services.get_round_for_ballot(round_id)
     if not can("vote.view", round_):
         abort(404)
@@ -116,8 +125,8 @@ def cast(round_id: int):
 
 @bp.route("/<int:round_id>/revote", methods=["POST"])
 @login_required
-@limiter.limit("10 per minute")
 def revote(round_id: int):
+    _limit_ballots("revote", "10 per minute")
     round_ = services.get_round_for_ballot(round_id)  # like a first ballot: a close waits for it
     if not can("vote.view", round_):
         abort(404)

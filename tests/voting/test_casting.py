@@ -138,6 +138,26 @@ def test_a_close_reaches_the_next_ballot_although_the_open_round_was_read_before
     assert _count(db, Ballot, round_) == 1 and _count(db, VoterRoll, round_) == 1
 
 
+def test_ballots_are_limited_per_person_so_a_venue_sharing_one_address_can_vote(app, client, db, auth, make, rounds,
+                                                                                  monkeypatch):
+    monkeypatch.setitem(app.config, "VOTE_RATE_LIMIT", "2 per minute")
+    round_ = rounds.create()
+    a = rounds.option_ids(round_)[0]
+    as_script = {"Accept": "application/json"}
+    for _ in range(3):  # more people than the limit, all behind the town hall's one address
+        auth.login(make.user())
+        assert client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}, headers=as_script).status_code == 200
+        auth.logout()
+    auth.login(make.user())  # one person hammering the button
+    assert client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}, headers=as_script).status_code == 200
+    assert client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}, headers=as_script).status_code == 409
+    flood = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}, headers=as_script)
+    assert flood.status_code == 429 and "투표 요청이 너무 많습니다" in flood.get_json()["error"]
+    page = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]})
+    assert page.status_code == 429 and "투표 요청이 너무 많습니다" in text(page)
+    assert _count(db, Ballot, round_) == 4 and _count(db, VoterRoll, round_) == 4
+
+
 def test_only_members_at_opening_vote_in_a_member_round(client, db, auth, make, rounds):
     body = make.body()
     member, late_joiner, outsider = make.user(), make.user(), make.user()
