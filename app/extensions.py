@@ -32,7 +32,22 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def person_or_address() -> str:
+    """Whom a rate limit counts: the logged-in person, else the client address.
+
+    Per person wherever someone is logged in: at a town hall every phone on the venue's Wi-Fi
+    shares one address, and a limit per address would refuse the room after its first few people.
+    """
+    from flask_login import current_user
+
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+limiter = Limiter(key_func=person_or_address)
 
 
 @functools.lru_cache(maxsize=64)

@@ -147,7 +147,8 @@ def main() -> None:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret", "FLASK_APP": "app:create_app",
-           "LOGIN_RATE_LIMIT": "1000000 per minute", "VOTE_RATE_LIMIT": "1000000 per minute", "LOG_LEVEL": "WARNING"}
+           "LOGIN_RATE_LIMIT": "1000000 per minute", "LOGIN_ADDRESS_RATE_LIMIT": "1000000 per minute",
+           "VOTE_RATE_LIMIT": "1000000 per minute", "LOG_LEVEL": "WARNING"}
     servers = []
     try:
         subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,

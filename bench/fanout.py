@@ -331,7 +331,8 @@ class LeanListener:
 def run(processes: int, args, database_url: str, room: str, logs: Path, redis_url: str | None) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "fanout-secret", "FLASK_APP": "app:create_app",
            "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "RATELIMIT_STORAGE_URI": "memory://",
-           "LOGIN_RATE_LIMIT": "1000 per minute", "FORUM_SOCKET_EVENTS_PER_10S": "1000"}
+           "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ADDRESS_RATE_LIMIT": "1000 per minute",
+           "FORUM_SOCKET_EVENTS_PER_10S": "1000"}
     env.pop("REDIS_URL", None)
     env.pop("SOCKETIO_MESSAGE_QUEUE", None)
     if redis_url:

@@ -131,7 +131,8 @@ def main() -> None:
         engine_url = url
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL", "SOCKETIO_MESSAGE_QUEUE")}
     env.update({"DATABASE_URL": url, "SECRET_KEY": "bench-secret", "FLASK_APP": "app:create_app",
-                "LOGIN_RATE_LIMIT": "1000000 per minute", "EVENT_REGISTER_RATE_LIMIT": "1000000 per minute",
+                "LOGIN_RATE_LIMIT": "1000000 per minute", "LOGIN_ADDRESS_RATE_LIMIT": "1000000 per minute",
+                "EVENT_REGISTER_RATE_LIMIT": "1000000 per minute",
                 "RATELIMIT_STORAGE_URI": "memory://", "LOG_LEVEL": "WARNING"})
     server = None
     try:

@@ -35,7 +35,8 @@ def live_server(tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": database.url, "SECRET_KEY": "e2e-secret", "FLASK_APP": "app:create_app",
            "PORT": str(_free_port()), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING",
            # Journeys log many people in from one address; the limits have tests of their own.
-           "LOGIN_RATE_LIMIT": "1000 per minute", "RATELIMIT_STORAGE_URI": "memory://"}
+           "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ADDRESS_RATE_LIMIT": "1000 per minute",
+           "RATELIMIT_STORAGE_URI": "memory://"}
     env["SITE_URL"] = f"http://127.0.0.1:{env['PORT']}"
     flask = [sys.executable, "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)

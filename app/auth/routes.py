@@ -33,6 +33,21 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def _address_and_account() -> str:
+    """The client address and the account tried: guesses at one account from one place are few,
+    while a town hall's residents, all behind the venue's one address, can each log in."""
+    import hashlib
+
+    from flask_limiter.util import get_remote_address
+
+    account = hashlib.sha256(services.normalize_email(request.form.get("email", "")).encode()).hexdigest()[:24]
+    return f"{get_remote_address()}|{account}"
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def signup():
@@ -83,7 +98,8 @@ def resend_verification():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, key_func=_address_and_account, methods=["POST"])
+@limiter.limit(_login_address_limit, methods=["POST"])  # and a ceiling per address (each account also locks)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))

@@ -82,6 +82,22 @@ def test_registering_twice_is_refused_with_a_message_and_changes_nothing(client,
                              .where(Registration.event_id == event.id)) == 1
 
 
+def test_registration_limits_count_each_person_not_the_venue_address_they_share(app, client, auth, make, event,
+                                                                                monkeypatch):
+    monkeypatch.setitem(app.config, "EVENT_REGISTER_RATE_LIMIT", "2 per minute")
+    for _ in range(3):  # more people than the limit, all on the community centre's one Wi-Fi address
+        auth.login(make.user())
+        assert client.post(f"/events/{event.id}/register").status_code == 302
+        auth.logout()
+    auth.login(make.user())
+    assert client.post(f"/events/{event.id}/register").status_code == 302
+    assert client.post(f"/events/{event.id}/register").status_code == 409
+    flood = client.post(f"/events/{event.id}/register")  # the same person a third time within the minute
+    assert flood.status_code == 429 and "요청이 너무 많습니다" in text(flood)
+    assert db.session.scalar(select(func.count()).select_from(Registration)
+                             .where(Registration.event_id == event.id)) == 4
+
+
 def test_registering_after_the_window_is_refused_and_changes_nothing(client, auth, make, new_event, clock):
     event = new_event(registration_closes_at=datetime(2026, 11, 30, 0, 0))
     clock.set(datetime(2026, 11, 30, 0, 1))

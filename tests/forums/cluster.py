@@ -28,7 +28,8 @@ def free_port() -> int:
 def server_env(database_url: str, **extra) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "cluster-secret", "FLASK_APP": "app:create_app",
            "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "RATELIMIT_STORAGE_URI": "memory://",
-           "LOGIN_RATE_LIMIT": "1000 per minute", "SOCKETIO_CHANNEL": f"forums-test-{uuid.uuid4().hex[:8]}"}
+           "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ADDRESS_RATE_LIMIT": "1000 per minute",
+           "SOCKETIO_CHANNEL": f"forums-test-{uuid.uuid4().hex[:8]}"}
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
