@@ -36,6 +36,7 @@ class Method:
     needs_criteria = False
     has_seats = False
     min_options = 1
+    split_by_option = False  # stored as a sheet and one row per option (services.ballot_rows)
 
     def check_setup(self, round_) -> None:
         """Refuse to schedule or open a round whose settings cannot work."""
@@ -159,6 +160,7 @@ class Score(Method):
     label = _l("심사 점수(기준별 1~5점)")
     needs_criteria = True
     has_seats = True
+    split_by_option = True  # a recused member's ballot must not be the one without an option
 
     def check_setup(self, round_):
         super().check_setup(round_)

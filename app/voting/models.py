@@ -197,6 +197,9 @@ class Ballot(db.Model):
     # False until the ballot box is shaken (services.mix_ballots): re-written in a shuffled batch, the row
     # no longer sits in the roll's order nor carries the transaction id of the voter's roll row.
     mixed: Mapped[bool] = mapped_column(default=False, index=True)
+    # True for one option's scores cut from a score ballot (services.ballot_rows): the sheet itself is
+    # the row with part False, so counts of ballots count those.
+    part: Mapped[bool] = mapped_column(default=False)
 
 
 class PaperBallot(db.Model):

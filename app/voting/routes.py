@@ -150,8 +150,8 @@ def receipt():
     if form.validate_on_submit():
         checked = True
         found = services.verify_receipt(form.code.data)
-    ballot, round_ = found if found else (None, None)
-    described = services.method_of(round_).describe(round_, ballot.content) if found else None
+    ballot, round_, content = found if found else (None, None, None)
+    described = services.method_of(round_).describe(round_, content) if found else None
     status = 404 if checked and not found else 200
     return render_template("voting/verify.html", form=form, ballot=ballot, round=round_, described=described,
                            checked=checked), status

@@ -113,7 +113,8 @@ def has_voted(round_: VoteRound, user: User) -> bool:
 def turnout(round_: VoteRound) -> dict[str, Any]:
     """Counted ballots by source, and the eligible count where it is known."""
     rows = db.session.execute(
-        select(Ballot.source, func.count()).where(Ballot.round_id == round_.id, Ballot.superseded.is_(False))
+        select(Ballot.source, func.count()).where(Ballot.round_id == round_.id, Ballot.superseded.is_(False),
+                                                  Ballot.part.is_(False))
         .group_by(Ballot.source)
     ).all()
     by_source = {source: n for source, n in rows}
@@ -364,7 +365,7 @@ def _mix(round_id: int, *, minimum: int) -> int:
     if len(rows) < minimum:
         return 0
     copies = [dict(id=b.id, round_id=b.round_id, content=b.content, source=b.source, receipt_hash=b.receipt_hash,
-                   cast_on=b.cast_on, superseded=b.superseded, extra=b.extra) for b in rows]
+                   cast_on=b.cast_on, superseded=b.superseded, extra=b.extra, part=b.part) for b in rows]
     secrets.SystemRandom().shuffle(copies)
     for ballot in rows:
         db.session.delete(ballot)
@@ -402,6 +403,36 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
+def part_hash(code: str, index: int) -> str:
+    """The receipt hash of a score ballot's part for the round's ``index``-th option (see ballot_rows)."""
+    normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return hashlib.sha256(f"{normal}#{index}".encode()).hexdigest()
+
+
+def ballot_rows(round_: VoteRound, content: dict, source: str, code: str | None) -> list[dict]:
+    """The rows one ballot is stored as.
+
+    Most ballots are one row. A score ballot is a sheet (a row with no scores) and one row per
+    scored option: a member who recuses from an option leaves out that option's row, which looks
+    like every other member's row for their options, instead of handing in the one sheet that lacks
+    an option, which would single out whose sheet it is (and so their other scores). A receipt
+    code finds the sheet by its hash and the parts by ``part_hash``; nothing else links them.
+    """
+    day = today()
+
+    def row(body: dict, receipt: str | None, part: bool) -> dict:
+        return {"id": new_ballot_id(), "round_id": round_.id, "content": body, "source": source,
+                "receipt_hash": receipt, "cast_on": day, "superseded": False, "extra": {}, "mixed": False,
+                "part": part}
+
+    if not method_of(round_).split_by_option:
+        return [row(content, receipt_hash(code) if code else None, False)]
+    index = {str(o.id): i for i, o in enumerate(round_.options)}
+    return [row({"scores": {}}, receipt_hash(code) if code else None, False)] + [
+        row({"scores": {option_id: scores}}, part_hash(code, index[option_id]) if code else None, True)
+        for option_id, scores in content["scores"].items()]
+
+
 def _check_can_vote(round_: VoteRound, user: User) -> None:
     # A pure check: the status moves on page views and in the periodic task, never under a ballot.
     if round_.status is RoundStatus.OPEN and round_.closes_at and round_.closes_at <= now():
@@ -416,29 +447,19 @@ def _check_can_vote(round_: VoteRound, user: User) -> None:
                            or _("이 투표에 참여할 자격이 없습니다. (%(who)s)", who=eligibility.label))
 
 
-def _new_ballot(round_: VoteRound, content: dict, source: str) -> tuple[Ballot, str]:
-    code = _receipt_code()
-    ballot = Ballot(round_id=round_.id, content=content, source=source, receipt_hash=receipt_hash(code),
-                    cast_on=today())
-    db.session.add(ballot)
-    return ballot, code
-
-
-def _write_vote(round_id: int, user_id: int, content: dict, receipt: str) -> None:
-    """The roll row and the ballot row: one statement on PostgreSQL (a data-modifying WITH), two elsewhere.
+def _write_vote(round_: VoteRound, user_id: int, rows: list[dict]) -> None:
+    """The roll row and the ballot rows: one statement on PostgreSQL (a data-modifying WITH) for a
+    one-row ballot, plain inserts otherwise.
 
     Either way the roll row comes first, so the unique (round, voter) constraint refuses a second
-    vote before any ballot is written, and both rows share one transaction.
+    vote before any ballot is written, and all rows share one transaction.
     """
-    day = today()
-    roll = {"round_id": round_id, "user_id": user_id, "source": "online", "voted_on": day}
-    ballot = {"id": new_ballot_id(), "round_id": round_id, "content": content, "source": "online",
-              "receipt_hash": receipt, "cast_on": day, "superseded": False, "extra": {}, "mixed": False}
-    if db.session.get_bind().dialect.name != "postgresql":
+    roll = {"round_id": round_.id, "user_id": user_id, "source": "online", "voted_on": today()}
+    if len(rows) > 1 or db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(insert(VoterRoll.__table__).values(**roll))
-        db.session.execute(insert(Ballot.__table__).values(**ballot))
+        db.session.execute(insert(Ballot.__table__), rows)
         return
-    db.session.execute(_vote_statement(), {**{f"roll_{k}": v for k, v in roll.items()}, **ballot})
+    db.session.execute(_vote_statement(), {**{f"roll_{k}": v for k, v in roll.items()}, **rows[0]})
 
 
 @functools.cache
@@ -447,8 +468,9 @@ def _vote_statement():
     return text(
         "WITH roll AS (INSERT INTO voter_roll (round_id, user_id, source, voted_on)"
         " VALUES (:roll_round_id, :roll_user_id, :roll_source, :roll_voted_on) RETURNING round_id)"
-        " INSERT INTO ballot (id, round_id, content, source, receipt_hash, cast_on, superseded, extra, mixed)"
-        " SELECT :id, round_id, :content, :source, :receipt_hash, :cast_on, :superseded, :extra, :mixed FROM roll"
+        " INSERT INTO ballot (id, round_id, content, source, receipt_hash, cast_on, superseded, extra, mixed, part)"
+        " SELECT :id, round_id, :content, :source, :receipt_hash, :cast_on, :superseded, :extra, :mixed, :part"
+        " FROM roll"
     ).bindparams(bindparam("content", type_=Ballot.__table__.c.content.type),
                  bindparam("extra", type_=Ballot.__table__.c.extra.type))
 
@@ -463,7 +485,7 @@ def cast_ballot(round_: VoteRound, user: User, form) -> tuple[str, list[str]]:
     try:
         # Two plain inserts (no unit of work: this is the crowd's path). The unique (round, voter)
         # constraint on the roll decides races and double clicks before the ballot is written.
-        _write_vote(round_.id, user.id, content, receipt_hash(code))
+        _write_vote(round_, user.id, ballot_rows(round_, content, "online", code))
         # Nothing loaded is expired: the reply reads only what this request already has.
         commit_keeping_loaded(db.session)
     except IntegrityError:
@@ -485,8 +507,10 @@ def revote(round_: VoteRound, user: User, old_code: str, form) -> tuple[str, lis
         Ballot.round_id == round_.id, Ballot.receipt_hash == receipt_hash(old_code), Ballot.source == "online"))
     if old is None or old.superseded:
         raise ServiceError(_("영수증 번호가 맞지 않습니다. 처음 투표할 때 받은 번호를 입력해 주세요."), "receipt")
-    old.superseded = True
-    _ballot, code = _new_ballot(round_, content, "online")
+    for row in [old] + _parts_of(round_, old_code):
+        row.superseded = True
+    code = _receipt_code()
+    db.session.execute(insert(Ballot.__table__), ballot_rows(round_, content, "online", code))
     db.session.commit()
     return code, method.describe(round_, content)
 
@@ -554,7 +578,7 @@ def confirm_paper_ballot(paper: PaperBallot, *, actor: User) -> None:
     if updated.rowcount != 1:
         db.session.rollback()
         raise Conflict(_("이미 확인된 투표용지입니다."))
-    db.session.add(Ballot(round_id=round_.id, content=paper.content, source="paper", cast_on=today()))
+    db.session.execute(insert(Ballot.__table__), ballot_rows(round_, paper.content, "paper", None))
     audit.record("vote.paper_confirm", round_, actor=actor, ballot_number=paper.ballot_number)
     db.session.commit()
     db.session.refresh(paper)
@@ -565,21 +589,46 @@ def pending_paper_ballots(round_: VoteRound) -> list[PaperBallot]:
         PaperBallot.round_id == round_.id, PaperBallot.confirmed_at.is_(None)).order_by(PaperBallot.id)))
 
 
-def verify_receipt(code: str) -> tuple[Ballot, VoteRound] | None:
-    """The ballot behind a receipt code, for the public check page."""
-    ballot = db.session.scalar(select(Ballot).where(Ballot.receipt_hash == receipt_hash(code)))
+def verify_receipt(code: str) -> tuple[Ballot, VoteRound, dict] | None:
+    """The ballot behind a receipt code, for the public check page: its row, round and whole content
+    (a score ballot's parts put back together)."""
+    ballot = db.session.scalar(select(Ballot).where(Ballot.receipt_hash == receipt_hash(code), Ballot.part.is_(False)))
     if ballot is None:
         return None
-    return ballot, db.session.get(VoteRound, ballot.round_id)
+    round_ = db.session.get(VoteRound, ballot.round_id)
+    content = ballot.content
+    parts = _parts_of(round_, code)
+    if parts:
+        content = {"scores": {**content.get("scores", {})}}
+        for part in parts:
+            content["scores"].update(part.content["scores"])
+        position = {str(o.id): i for i, o in enumerate(round_.options)}
+        content["scores"] = dict(sorted(content["scores"].items(), key=lambda item: position.get(item[0], 0)))
+    return ballot, round_, content
+
+
+def _parts_of(round_: VoteRound, code: str) -> list[Ballot]:
+    if not method_of(round_).split_by_option:
+        return []
+    hashes = [part_hash(code, i) for i in range(len(round_.options))]
+    return list(db.session.scalars(select(Ballot).where(Ballot.round_id == round_.id, Ballot.part.is_(True),
+                                                        Ballot.receipt_hash.in_(hashes))))
 
 
 # --- tallying ----------------------------------------------------------------
 
 def counted_contents(round_: VoteRound) -> list[dict]:
-    """Every counted ballot's content, in a canonical order (so the hash does not depend on storage)."""
+    """Every counted ballot row's content (a score ballot's parts each on their own), in a canonical
+    order (so the hash does not depend on storage)."""
     contents = list(db.session.scalars(select(Ballot.content).where(
         Ballot.round_id == round_.id, Ballot.superseded.is_(False))))
     return _canonical(contents)
+
+
+def counted_ballots(round_: VoteRound) -> int:
+    """How many ballots are counted: sheets, not a score ballot's parts."""
+    return db.session.scalar(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == round_.id, Ballot.superseded.is_(False), Ballot.part.is_(False)))
 
 
 def _canonical(contents: list[dict]) -> list[dict]:
@@ -610,14 +659,18 @@ def shown_result(round_: VoteRound) -> dict[str, Any]:
 
 def _live_tally(round_: VoteRound, batch: int) -> LiveTally | None:
     snap = db.session.get(LiveTally, round_.id, populate_existing=True)
-    written = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id))
+    written = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id,
+                                                                             Ballot.part.is_(False)))
     seen = snap.ballots_seen if snap else 0
     if written - seen < batch:
         return snap
-    # One statement gives both the ballots and how many rows there were, so the two agree.
-    rows = db.session.execute(select(Ballot.content, Ballot.superseded).where(Ballot.round_id == round_.id)).all()
-    contents = _canonical([content for content, superseded in rows if not superseded])
-    values = {"ballots_seen": len(rows), "ballot_count": len(contents), "taken_at": now(),
+    # One statement gives both the ballots and how many there were, so the two agree (a score
+    # ballot's parts are counted in its content, its sheet as the ballot).
+    rows = db.session.execute(select(Ballot.content, Ballot.superseded, Ballot.part)
+                              .where(Ballot.round_id == round_.id)).all()
+    contents = _canonical([content for content, superseded, _part in rows if not superseded])
+    values = {"ballots_seen": sum(1 for row in rows if not row.part),
+              "ballot_count": sum(1 for row in rows if not row.superseded and not row.part), "taken_at": now(),
               "result": method_of(round_).tally(round_, contents, round_.eligible_count)}
     try:
         with db.session.begin_nested():
@@ -655,7 +708,7 @@ def compute_result(round_: VoteRound) -> dict[str, Any]:
     """Count the round's ballots with its method (no writes)."""
     contents = counted_contents(round_)
     result = method_of(round_).tally(round_, contents, round_.eligible_count)
-    return {"result": result, "ballot_hash": ballot_set_hash(contents), "ballot_count": len(contents)}
+    return {"result": result, "ballot_hash": ballot_set_hash(contents), "ballot_count": counted_ballots(round_)}
 
 
 def tally_round(round_id: int) -> VoteResult | None:

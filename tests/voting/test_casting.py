@@ -187,7 +187,8 @@ def test_rules_freeze_when_the_round_opens(client, db, auth, make, rounds):
 def test_ballots_cannot_be_joined_to_voters(db, client, auth, make, rounds):
     """No column of the ballot table points at a person, a precise time, or the roll's order."""
     columns = {c["name"] for c in sa.inspect(db.session.connection()).get_columns("ballot")}
-    assert columns == {"id", "round_id", "content", "source", "receipt_hash", "cast_on", "superseded", "extra", "mixed"}
+    assert columns == {"id", "round_id", "content", "source", "receipt_hash", "cast_on", "superseded", "extra", "mixed",
+                       "part"}
     paper = {c["name"] for c in sa.inspect(db.session.connection()).get_columns("paper_ballot")}
     assert not any("voter" in name or name == "user_id" for name in paper)  # paper voters go on the roll, apart
     round_ = rounds.create()

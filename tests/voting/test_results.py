@@ -138,6 +138,64 @@ def test_subcommittee_scores_projects_and_the_proposer_recuses(client, db, auth,
     assert result["selected"] == [care]
 
 
+def test_a_recused_members_score_ballot_looks_like_everyone_elses(client, db, auth, make, rounds):
+    """Stored whole, the one sheet without the recused option would single out the proposer's scores."""
+    import re
+
+    body = make.body()
+    members = [make.user(name=f"심사{i}") for i in range(3)]
+    for m in members:
+        make.membership(body, m)
+    proposer = members[0]
+    round_ = rounds.create("score", eligibility="body_members", body=body, seats=1, allow_revote=True,
+                           options=(("돌봄 사업", 100, proposer.id), ("공원 사업", 100), ("길 사업", 100)),
+                           criteria=(("필요성", 2), ("실현 가능성", 1)))
+    care, park, road = rounds.option_ids(round_)
+    c1, c2 = (str(c.id) for c in round_.criteria)
+
+    def sheet(scores):
+        return {f"score-{o}-{c}": v for o, (v1, v2) in scores.items() for c, v in ((c1, v1), (c2, v2))}
+
+    codes = {}
+    for member, scores in zip(members, [{park: (1, 1), road: (5, 5)}, {care: (4, 4), park: (3, 3), road: (2, 2)},
+                                        {care: (2, 2), park: (5, 5), road: (3, 3)}]):
+        auth.login(member)
+        response = client.post(f"/votes/{round_.id}/ballot", data=sheet(scores))
+        assert response.status_code == 200
+        codes[member.id] = re.search(r'id="receipt-code">([A-Z0-9-]+)<', text(response)).group(1)
+        auth.logout()
+
+    rows = list(db.session.scalars(select(Ballot.content).where(Ballot.round_id == round_.id)))
+    assert all(len(row["scores"]) <= 1 for row in rows)  # no row holds a member's whole set of scores
+    assert sum(1 for row in rows if not row["scores"]) == 3  # one sheet per member, all alike
+    assert sorted(next(iter(row["scores"])) for row in rows if row["scores"]) == sorted([care, care, park, park, park,
+                                                                                         road, road, road])
+    assert services.turnout(round_)["cast"] == 3
+
+    check = text(client.post("/votes/receipt", data={"code": codes[proposer.id]}))  # the receipt still finds it all
+    assert "공원 사업: 필요성 1, 실현 가능성 1" in check and "길 사업: 필요성 5, 실현 가능성 5" in check
+    assert "돌봄 사업" not in check
+
+    auth.login(proposer)  # a second thought before the close replaces every part of the first ballot
+    revote = client.post(f"/votes/{round_.id}/revote", data={**sheet({park: (2, 2), road: (4, 4)}),
+                                                              "receipt": codes[proposer.id]})
+    assert revote.status_code == 200
+    auth.logout()
+    assert "새 투표지로 바뀌었습니다" in text(client.post("/votes/receipt", data={"code": codes[proposer.id]}))
+    assert services.compute_result(round_)["result"]["scores"][park] == "3.33"  # (2·10 + 10) / (3·3)
+
+    from werkzeug.datastructures import MultiDict  # a paper sheet, typed in and confirmed, is stored the same way
+
+    paper = services.enter_paper_ballot(round_, "P-1", MultiDict(sheet({care: (3, 3), park: (3, 3), road: (3, 3)})),
+                                        actor=rounds.staff)
+    services.confirm_paper_ballot(paper, actor=make.staff(name="확인자"))
+    assert (services.turnout(round_)["online"], services.turnout(round_)["paper"]) == (3, 1)
+    result = rounds.finish(round_)
+    assert result.ballot_count == 4
+    assert result.result["scorers"] == {care: 3, park: 4, road: 4}
+    assert result.result["scores"][park] == "3.25" and result.result["scores"][road] == "3.00"
+
+
 def test_council_motion_needs_a_quorum_and_a_majority(client, db, auth, make, rounds):
     body = make.body()
     members = [make.user() for _ in range(5)]
