@@ -184,7 +184,7 @@ class Score(Method):
 
     def validate(self, round_, content, voter_id):
         options = _option_ids(round_)
-        criteria = {str(c.id) for c in round_.criteria}
+        criteria = [str(c.id) for c in round_.criteria]  # in the round's order, as the receipt lists them
         recused = self.recused(round_, voter_id)
         scores = content.get("scores", {})
         if any(o not in options for o in scores):
@@ -210,8 +210,8 @@ class Score(Method):
 
     def describe(self, round_, content):
         options = _option_ids(round_)
-        names = {str(c.id): c.name for c in round_.criteria}
-        return [f"{options[o].title}: " + ", ".join(f"{names[c]} {v}" for c, v in row.items())
+        return [f"{options[o].title}: " + ", ".join(f"{c.name} {row[str(c.id)]}" for c in round_.criteria
+                                                    if str(c.id) in row)
                 for o, row in content["scores"].items() if o in options]
 
     def tally(self, round_, contents, eligible):
