@@ -120,7 +120,7 @@ def load_config(instance_path: str) -> dict:
         "DISTRICT_DONGS": os.environ.get("DISTRICT_DONGS") or None,
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
-        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "120 per minute"),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
         "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
         # Ballots are re-written in shuffled batches of at least this many (services.mix_ballots).
         "VOTE_MIX_BATCH": int(os.environ.get("VOTE_MIX_BATCH", "10")),

@@ -64,8 +64,11 @@ def hit_personal_limit(scope: str, limit: str, user_id: int) -> bool:
     hundreds of phones share the venue's one address. If the counters' store cannot be reached
     the request goes through: these limits curb floods, and the database's own rules still hold.
     """
+    if not limiter.enabled:
+        return True
+    keys = [limiter._key_prefix, scope, str(user_id)]  # the prefix keeps deployments sharing a Redis apart
     try:
-        return limiter.limiter.hit(_parsed_limit(limit), scope, str(user_id))
+        return limiter.limiter.hit(_parsed_limit(limit), *[key for key in keys if key])
     except Exception:
         logging.getLogger(__name__).warning("rate-limit storage unreachable; letting %s through", scope,
                                             exc_info=True)

@@ -170,6 +170,9 @@ def db(app):
             scopefunc=_app_ctx_id,
         )
         limiter.reset()
+        # Rolled-back rows can come back with the same id (SQLite) and, under the test clock, the same
+        # creation time: the ballot path's copies of open rounds must not outlive the test that opened them.
+        app.extensions.pop("voting.open_rounds", None)
         try:
             yield _db
         finally:

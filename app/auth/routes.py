@@ -99,7 +99,9 @@ def resend_verification():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, key_func=_address_and_account, methods=["POST"])
-@limiter.limit(_login_address_limit, methods=["POST"])  # and a ceiling per address (each account also locks)
+# and a ceiling per address on failed attempts (each account also locks): a room logging in is not
+# slowed, one address trying a password on many accounts is.
+@limiter.limit(_login_address_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))

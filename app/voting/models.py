@@ -179,6 +179,10 @@ class VoterRoll(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     source: Mapped[str] = mapped_column(String(10), default="online")
     voted_on: Mapped[date]
+    # A keyed hash of the voter's receipt code (services.receipt_check), so that only the code's own
+    # voter can revote with it. It cannot be matched to the ballot's plain hash of the same code
+    # without the code itself, so the roll and the ballots stay unjoinable.
+    receipt_check: Mapped[str | None] = mapped_column(String(64))
 
 
 class Ballot(db.Model):

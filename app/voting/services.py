@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 import secrets
 from datetime import datetime
@@ -362,7 +363,7 @@ def mix_ballots(round_id: int, minimum: int | None = None) -> int:
 def _mix(round_id: int, *, minimum: int) -> int:
     rows = list(db.session.scalars(select(Ballot).where(Ballot.round_id == round_id, Ballot.mixed.is_(False))
                                    .with_for_update()))
-    if len(rows) < minimum:
+    if sum(1 for ballot in rows if not ballot.part) < minimum:  # ballots, not rows: one voter's parts never mix alone
         return 0
     copies = [dict(id=b.id, round_id=b.round_id, content=b.content, source=b.source, receipt_hash=b.receipt_hash,
                    cast_on=b.cast_on, superseded=b.superseded, extra=b.extra, part=b.part) for b in rows]
@@ -401,6 +402,15 @@ def _receipt_code() -> str:
 def receipt_hash(code: str) -> str:
     normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def receipt_check(code: str) -> str:
+    """What the roll keeps of a voter's receipt code: keyed with the site's secret, unlike the ballot's hash."""
+    from flask import current_app
+
+    normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"receipt-check:{normal}".encode(),
+                    hashlib.sha256).hexdigest()
 
 
 def part_hash(code: str, index: int) -> str:
@@ -447,14 +457,14 @@ def _check_can_vote(round_: VoteRound, user: User) -> None:
                            or _("이 투표에 참여할 자격이 없습니다. (%(who)s)", who=eligibility.label))
 
 
-def _write_vote(round_: VoteRound, user_id: int, rows: list[dict]) -> None:
+def _write_vote(round_: VoteRound, user_id: int, rows: list[dict], check: str) -> None:
     """The roll row and the ballot rows: one statement on PostgreSQL (a data-modifying WITH) for a
     one-row ballot, plain inserts otherwise.
 
     Either way the roll row comes first, so the unique (round, voter) constraint refuses a second
     vote before any ballot is written, and all rows share one transaction.
     """
-    roll = {"round_id": round_.id, "user_id": user_id, "source": "online", "voted_on": today()}
+    roll = {"round_id": round_.id, "user_id": user_id, "source": "online", "voted_on": today(), "receipt_check": check}
     if len(rows) > 1 or db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(insert(VoterRoll.__table__).values(**roll))
         db.session.execute(insert(Ballot.__table__), rows)
@@ -466,8 +476,9 @@ def _write_vote(round_: VoteRound, user_id: int, rows: list[dict]) -> None:
 def _vote_statement():
     """Built once: a ballot is the crowd's path."""
     return text(
-        "WITH roll AS (INSERT INTO voter_roll (round_id, user_id, source, voted_on)"
-        " VALUES (:roll_round_id, :roll_user_id, :roll_source, :roll_voted_on) RETURNING round_id)"
+        "WITH roll AS (INSERT INTO voter_roll (round_id, user_id, source, voted_on, receipt_check)"
+        " VALUES (:roll_round_id, :roll_user_id, :roll_source, :roll_voted_on, :roll_receipt_check)"
+        " RETURNING round_id)"
         " INSERT INTO ballot (id, round_id, content, source, receipt_hash, cast_on, superseded, extra, mixed, part)"
         " SELECT :id, round_id, :content, :source, :receipt_hash, :cast_on, :superseded, :extra, :mixed, :part"
         " FROM roll"
@@ -485,7 +496,7 @@ def cast_ballot(round_: VoteRound, user: User, form) -> tuple[str, list[str]]:
     try:
         # Two plain inserts (no unit of work: this is the crowd's path). The unique (round, voter)
         # constraint on the roll decides races and double clicks before the ballot is written.
-        _write_vote(round_, user.id, ballot_rows(round_, content, "online", code))
+        _write_vote(round_, user.id, ballot_rows(round_, content, "online", code), receipt_check(code))
         # Nothing loaded is expired: the reply reads only what this request already has.
         commit_keeping_loaded(db.session)
     except IntegrityError:
@@ -503,14 +514,37 @@ def revote(round_: VoteRound, user: User, old_code: str, form) -> tuple[str, lis
         raise ServiceError(_("아직 투표하지 않았습니다."))
     method = method_of(round_)
     content = method.parse_form(round_, form, user.id)
-    old = db.session.scalar(select(Ballot).where(
-        Ballot.round_id == round_.id, Ballot.receipt_hash == receipt_hash(old_code), Ballot.source == "online"))
-    if old is None or old.superseded:
-        raise ServiceError(_("영수증 번호가 맞지 않습니다. 처음 투표할 때 받은 번호를 입력해 주세요."), "receipt")
-    for row in [old] + _parts_of(round_, old_code):
-        row.superseded = True
+    wrong_code = ServiceError(_("영수증 번호가 맞지 않습니다. 처음 투표할 때 받은 번호를 입력해 주세요."), "receipt")
+    # The roll first, then the ballot: a revote with the same code committed in between shows as
+    # "already replaced" below, not as a wrong code.
+    mine = db.session.scalar(select(VoterRoll.receipt_check).where(VoterRoll.round_id == round_.id,
+                                                                  VoterRoll.user_id == user.id))
+    old = db.session.execute(select(Ballot.id, Ballot.superseded).where(
+        Ballot.round_id == round_.id, Ballot.receipt_hash == receipt_hash(old_code), Ballot.source == "online",
+        Ballot.part.is_(False))).first()
+    if old is None:
+        raise wrong_code
+    already = Conflict(_("이 영수증의 투표지는 이미 새 투표지로 바뀌었습니다. 새 영수증 번호를 입력해 주세요."), "receipt")
+    if old.superseded:
+        raise already
+    if mine is not None and not hmac.compare_digest(mine, receipt_check(old_code)):
+        raise wrong_code  # someone else's receipt: only its own voter may replace a ballot
+    # Replace only a ballot still counted, decided by the row itself: of two revotes with one code the
+    # second waits for the first's row lock, then finds it replaced. The replaced rows go back in the
+    # box to be shaken again, so this transaction's id does not keep them (or the new rows) together.
+    replaced = db.session.execute(update(Ballot).where(Ballot.id == old.id, Ballot.superseded.is_(False))
+                                  .values(superseded=True, mixed=False).execution_options(synchronize_session=False))
+    if replaced.rowcount != 1:
+        db.session.rollback()
+        raise already
+    parts = [part.id for part in _parts_of(round_, old_code)]
+    if parts:
+        db.session.execute(update(Ballot).where(Ballot.id.in_(parts)).values(superseded=True, mixed=False)
+                           .execution_options(synchronize_session=False))
     code = _receipt_code()
     db.session.execute(insert(Ballot.__table__), ballot_rows(round_, content, "online", code))
+    db.session.execute(update(VoterRoll).where(VoterRoll.round_id == round_.id, VoterRoll.user_id == user.id)
+                       .values(receipt_check=receipt_check(code)).execution_options(synchronize_session=False))
     db.session.commit()
     return code, method.describe(round_, content)
 

@@ -235,6 +235,31 @@ def test_the_ballot_box_is_shaken_in_batches_and_at_the_close(app, client, db, a
     assert _count(db, VoterRoll, round_) == 6
 
 
+def test_score_parts_wait_for_other_ballots_and_a_receipt_revotes_only_for_its_voter(app, client, db, auth, make,
+                                                                                       rounds, monkeypatch):
+    """A batch counts ballots, not rows: one voter's sheet and parts are never 'mixed' among themselves alone."""
+    monkeypatch.setitem(app.config, "VOTE_MIX_BATCH", 2)
+    round_ = rounds.create("score", options=[(f"사업{i}", 100) for i in range(4)], criteria=(("필요성", 1),), seats=1,
+                           allow_revote=True)
+    criterion = str(round_.criteria[0].id)
+    sheet = {f"score-{o}-{criterion}": "3" for o in rounds.option_ids(round_)}
+    auth.login(make.user())
+    first = client.post(f"/votes/{round_.id}/ballot", data=sheet)
+    assert first.status_code == 200 and _count(db, Ballot, round_) == 5  # a sheet and four parts
+    assert services.mix_ballots(round_.id) == 0  # five rows, but one ballot: it waits for another
+    auth.logout()
+    auth.login(make.user())
+    assert client.post(f"/votes/{round_.id}/ballot", data=sheet).status_code == 200
+    assert services.mix_ballots(round_.id) == 10
+    # Someone who learns another voter's receipt cannot replace that voter's ballot with it.
+    stolen = client.post(f"/votes/{round_.id}/revote", data={**sheet, "receipt": _receipt(first)})
+    assert stolen.status_code == 422 and "영수증 번호가 맞지 않습니다" in text(stolen)
+    auth.logout()
+    db.session.expire_all()
+    assert not any(db.session.scalars(select(Ballot.superseded).where(Ballot.round_id == round_.id)))
+    assert all(db.session.scalars(select(Ballot.mixed).where(Ballot.round_id == round_.id)))
+
+
 def test_a_mixed_ballot_shares_no_transaction_id_with_any_roll_row(app, client, db, auth, make, rounds, monkeypatch):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("xmin is PostgreSQL's; CI runs this on PostgreSQL")

@@ -127,3 +127,56 @@ def test_a_close_waits_for_a_ballot_being_cast_and_refuses_the_ones_after_it(app
     assert refused.status_code == 422 and "투표가 마감되었습니다" in refused.get_json()["error"]
     assert status.value == "closed"
     assert mixed == [True]  # one ballot, and the close shook the box after it was in
+
+
+def test_simultaneous_revotes_with_one_receipt_replace_the_ballot_once(app):
+    """Eight revotes sent at once with the same receipt: one replaces the ballot, the rest are told it
+    already was; the voter never ends up with two counted ballots."""
+    import re
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("row locks are PostgreSQL's (SQLite takes one writer at a time); CI runs this on PostgreSQL")
+        staff = User(email="revote-race-staff@example.com", display_name="재투표직원", password_hash=_hash(PASSWORD),
+                     role=SiteRole.STAFF, email_verified_at=now())
+        voter = User(email="revote-race-voter@example.com", display_name="재투표주민", password_hash=_hash(PASSWORD),
+                     email_verified_at=now())
+        db.session.add_all([staff, voter])
+        db.session.commit()
+        round_ = services.save_round(None, actor=staff, title="동시 재투표", description="", method="approval",
+                                     eligibility="any_user", body_id=None, budget=None, min_picks=None,
+                                     max_picks=None, seats=1, tally_rule="greedy", allow_revote=True,
+                                     live_results=False)
+        first = services.add_option(round_, title="가", description="", cost=0, proposer_id=None, actor=staff)
+        second = services.add_option(round_, title="나", description="", cost=0, proposer_id=None, actor=staff)
+        services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
+        services.open_round(round_, actor=staff)
+        round_id, first_id, second_id, voter_email = round_.id, str(first.id), str(second.id), voter.email
+
+    login = app.test_client()
+    assert login.post("/account/login", data={"email": voter_email, "password": PASSWORD}).status_code == 302
+    cast = login.post(f"/votes/{round_id}/ballot", data={"pick": [first_id]})
+    code = re.search(r'id="receipt-code">([A-Z0-9-]+)<', cast.get_data(as_text=True)).group(1)
+    cookie = login.get_cookie("session").value
+    barrier = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def revote():
+        client = app.test_client()
+        client.set_cookie("session", cookie)
+        barrier.wait()
+        statuses.append(client.post(f"/votes/{round_id}/revote", data={"pick": [second_id], "receipt": code}).status_code)
+
+    threads = [threading.Thread(target=revote) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    with app.app_context():
+        counted = db.session.scalar(select(func.count()).select_from(Ballot).where(
+            Ballot.round_id == round_id, Ballot.superseded.is_(False)))
+        db.session.execute(delete(VoteRound).where(VoteRound.id == round_id))
+        db.session.commit()
+    assert sorted(statuses) == [200] + [409] * 7, statuses
+    assert counted == 1
