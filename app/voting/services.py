@@ -399,24 +399,26 @@ def _receipt_code() -> str:
     return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
 
 
+def _normal_code(code: str | None) -> str:
+    """A receipt code as typed, reduced to its letters and digits in capitals."""
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
 def receipt_hash(code: str) -> str:
-    normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    return hashlib.sha256(normal.encode()).hexdigest()
+    return hashlib.sha256(_normal_code(code).encode()).hexdigest()
 
 
 def receipt_check(code: str) -> str:
     """What the roll keeps of a voter's receipt code: keyed with the site's secret, unlike the ballot's hash."""
     from flask import current_app
 
-    normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"receipt-check:{normal}".encode(),
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"receipt-check:{_normal_code(code)}".encode(),
                     hashlib.sha256).hexdigest()
 
 
 def part_hash(code: str, index: int) -> str:
     """The receipt hash of a score ballot's part for the round's ``index``-th option (see ballot_rows)."""
-    normal = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    return hashlib.sha256(f"{normal}#{index}".encode()).hexdigest()
+    return hashlib.sha256(f"{_normal_code(code)}#{index}".encode()).hexdigest()
 
 
 def ballot_rows(round_: VoteRound, content: dict, source: str, code: str | None) -> list[dict]:
