@@ -29,3 +29,8 @@ def audit_rows(action: str) -> list[AuditLog]:
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+def receipt_code(response) -> str:
+    """The receipt code a ballot's receipt page showed."""
+    return re.search(r'id="receipt-code">([A-Z0-9-]+)<', text(response)).group(1)

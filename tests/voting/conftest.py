@@ -40,6 +40,14 @@ class Rounds:
             services.open_round(round_, actor=staff)
         return round_
 
+    def body_with_members(self, count: int, name: str = "위원"):
+        """A body and its ``count`` members (for member votes)."""
+        body = self.make.body()
+        members = [self.make.user(name=f"{name}{i}") for i in range(count)]
+        for member in members:
+            self.make.membership(body, member)
+        return body, members
+
     def option_ids(self, round_):
         return [str(o.id) for o in round_.options]
 

@@ -12,15 +12,11 @@ from app.errors import ServiceError
 from app.utils import now
 from app.voting import services
 from app.voting.models import Ballot, VoterRoll, VoteRound
-from tests.helpers import text
+from tests.helpers import receipt_code, text
 
 
 def _count(db, model, round_):
     return db.session.scalar(select(func.count()).select_from(model).where(model.round_id == round_.id))
-
-
-def _receipt(response) -> str:
-    return re.search(r'id="receipt-code">([A-Z0-9-]+)<', text(response)).group(1)
 
 
 def test_resident_votes_gets_a_receipt_and_can_check_it(client, db, auth, make, rounds):
@@ -29,7 +25,7 @@ def test_resident_votes_gets_a_receipt_and_can_check_it(client, db, auth, make, 
     auth.login(make.user())
     response = client.post(f"/votes/{round_.id}/ballot", data={"pick": [a, c]})
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    code = _receipt(response)
+    code = receipt_code(response)
     assert re.fullmatch(r"[A-Z2-9]{4}(-[A-Z2-9]{4}){3}", code)
     assert _count(db, VoterRoll, round_) == 1 and _count(db, Ballot, round_) == 1
     stored = db.session.scalar(select(Ballot).where(Ballot.round_id == round_.id))
@@ -208,7 +204,7 @@ def _cast_by_new_voters(client, auth, make, round_, picks) -> list[str]:
     codes = []
     for pick in picks:
         auth.login(make.user())
-        codes.append(_receipt(client.post(f"/votes/{round_.id}/ballot", data={"pick": [pick]})))
+        codes.append(receipt_code(client.post(f"/votes/{round_.id}/ballot", data={"pick": [pick]})))
         auth.logout()
     return codes
 
@@ -252,7 +248,7 @@ def test_score_parts_wait_for_other_ballots_and_a_receipt_revotes_only_for_its_v
     assert client.post(f"/votes/{round_.id}/ballot", data=sheet).status_code == 200
     assert services.mix_ballots(round_.id) == 10
     # Someone who learns another voter's receipt cannot replace that voter's ballot with it.
-    stolen = client.post(f"/votes/{round_.id}/revote", data={**sheet, "receipt": _receipt(first)})
+    stolen = client.post(f"/votes/{round_.id}/revote", data={**sheet, "receipt": receipt_code(first)})
     assert stolen.status_code == 422 and "영수증 번호가 맞지 않습니다" in text(stolen)
     auth.logout()
     db.session.expire_all()
@@ -274,14 +270,14 @@ def test_a_mixed_ballot_shares_no_transaction_id_with_any_roll_row(app, client, 
     assert db.session.scalar(shared, {"r": round_.id}) == 0
 
 
-def test_revote_replaces_the_ballot_only_with_the_receipt(client, db, auth, make, rounds):
+def test_revote_replaces_the_ballot_only_with_thereceipt_code(client, db, auth, make, rounds):
     round_ = rounds.create(allow_revote=True)
     a, b, _c = rounds.option_ids(round_)
     auth.login(make.user())
-    first = _receipt(client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}))
+    first = receipt_code(client.post(f"/votes/{round_.id}/ballot", data={"pick": [a]}))
     wrong = client.post(f"/votes/{round_.id}/revote", data={"pick": [b], "receipt": "WRON-GCOD-EEEE-EEEE"})
     assert wrong.status_code == 422 and "영수증 번호가 맞지 않습니다" in text(wrong)
-    second = _receipt(client.post(f"/votes/{round_.id}/revote", data={"pick": [b], "receipt": first}))
+    second = receipt_code(client.post(f"/votes/{round_.id}/revote", data={"pick": [b], "receipt": first}))
     counted = services.counted_contents(round_)
     assert counted == [{"picks": [b]}]
     assert "새 투표지로 바뀌었습니다" in text(client.post("/votes/receipt", data={"code": first}))

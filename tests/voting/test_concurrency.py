@@ -14,18 +14,31 @@ from app.utils import now
 from app.voting import services
 from app.voting.models import Ballot, VoteRound, VoterRoll
 from tests.factories import PASSWORD, _hash
+from tests.helpers import receipt_code
 
 
-def _open_round(title: str, staff: User) -> tuple[int, str]:
-    """An open approval round with one option, committed for real: its id and the option's."""
+def _open_round(title: str, staff: User, options=("사업",), allow_revote: bool = False) -> tuple[int, list[str]]:
+    """An open approval round, committed for real: its id and its options' ids."""
     round_ = services.save_round(None, actor=staff, title=title, description="", method="approval",
                                  eligibility="any_user", body_id=None, budget=None, min_picks=None,
-                                 max_picks=None, seats=1, tally_rule="greedy", allow_revote=False,
+                                 max_picks=None, seats=1, tally_rule="greedy", allow_revote=allow_revote,
                                  live_results=False)
-    option = services.add_option(round_, title="사업", description="", cost=0, proposer_id=None, actor=staff)
+    added = [services.add_option(round_, title=name, description="", cost=0, proposer_id=None, actor=staff)
+             for name in options]
     services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
     services.open_round(round_, actor=staff)
-    return round_.id, str(option.id)
+    return round_.id, [str(option.id) for option in added]
+
+
+def _staff_and_voter(prefix: str, name: str) -> tuple[User, User]:
+    """A staff member and a resident, committed for real (their emails start with ``prefix``)."""
+    staff = User(email=f"{prefix}-staff@example.com", display_name=f"{name}직원", password_hash=_hash(PASSWORD),
+                 role=SiteRole.STAFF, email_verified_at=now())
+    voter = User(email=f"{prefix}-voter@example.com", display_name=f"{name}주민", password_hash=_hash(PASSWORD),
+                 email_verified_at=now())
+    db.session.add_all([staff, voter])
+    db.session.commit()
+    return staff, voter
 
 
 def test_fifty_simultaneous_submissions_by_one_voter_store_one_ballot(app, monkeypatch):
@@ -33,13 +46,8 @@ def test_fifty_simultaneous_submissions_by_one_voter_store_one_ballot(app, monke
     # must reach the database: the per-person request limit (its own test) would turn most away first.
     monkeypatch.setitem(app.config, "VOTE_RATE_LIMIT", "1000 per minute")
     with app.app_context():
-        staff = User(email="race-staff@example.com", display_name="경합직원", password_hash=_hash(PASSWORD),
-                     role=SiteRole.STAFF, email_verified_at=now())
-        voter = User(email="race-voter@example.com", display_name="경합주민", password_hash=_hash(PASSWORD),
-                     email_verified_at=now())
-        db.session.add_all([staff, voter])
-        db.session.commit()
-        round_id, option_id = _open_round("동시 투표", staff)
+        staff, voter = _staff_and_voter("race", "경합")
+        round_id, (option_id,) = _open_round("동시 투표", staff)
         voter_email = voter.email
 
     login = app.test_client()
@@ -84,7 +92,7 @@ def test_a_close_waits_for_a_ballot_being_cast_and_refuses_the_ones_after_it(app
                             email_verified_at=now()) for n in (1, 2))
         db.session.add_all([staff, early, late])
         db.session.commit()
-        round_id, option_id = _open_round("마감 경합", staff)
+        round_id, (option_id,) = _open_round("마감 경합", staff)
         ids = {"round": round_id, "option": option_id, "staff": staff.id, "early": early.id}
         late_email = late.email
 
@@ -132,31 +140,17 @@ def test_a_close_waits_for_a_ballot_being_cast_and_refuses_the_ones_after_it(app
 def test_simultaneous_revotes_with_one_receipt_replace_the_ballot_once(app):
     """Eight revotes sent at once with the same receipt: one replaces the ballot, the rest are told it
     already was; the voter never ends up with two counted ballots."""
-    import re
-
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("row locks are PostgreSQL's (SQLite takes one writer at a time); CI runs this on PostgreSQL")
-        staff = User(email="revote-race-staff@example.com", display_name="재투표직원", password_hash=_hash(PASSWORD),
-                     role=SiteRole.STAFF, email_verified_at=now())
-        voter = User(email="revote-race-voter@example.com", display_name="재투표주민", password_hash=_hash(PASSWORD),
-                     email_verified_at=now())
-        db.session.add_all([staff, voter])
-        db.session.commit()
-        round_ = services.save_round(None, actor=staff, title="동시 재투표", description="", method="approval",
-                                     eligibility="any_user", body_id=None, budget=None, min_picks=None,
-                                     max_picks=None, seats=1, tally_rule="greedy", allow_revote=True,
-                                     live_results=False)
-        first = services.add_option(round_, title="가", description="", cost=0, proposer_id=None, actor=staff)
-        second = services.add_option(round_, title="나", description="", cost=0, proposer_id=None, actor=staff)
-        services.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
-        services.open_round(round_, actor=staff)
-        round_id, first_id, second_id, voter_email = round_.id, str(first.id), str(second.id), voter.email
+        staff, voter = _staff_and_voter("revote-race", "재투표")
+        round_id, (first_id, second_id) = _open_round("동시 재투표", staff, options=("가", "나"), allow_revote=True)
+        voter_email = voter.email
 
     login = app.test_client()
     assert login.post("/account/login", data={"email": voter_email, "password": PASSWORD}).status_code == 302
     cast = login.post(f"/votes/{round_id}/ballot", data={"pick": [first_id]})
-    code = re.search(r'id="receipt-code">([A-Z0-9-]+)<', cast.get_data(as_text=True)).group(1)
+    code = receipt_code(cast)
     cookie = login.get_cookie("session").value
     barrier = threading.Barrier(8)
     statuses: list[int] = []

@@ -12,7 +12,7 @@ from app.voting import services
 from app.voting.models import Ballot, RoundStatus, VoteResult
 from app.voting.pabulib_io import export_pabulib, import_pabulib
 from app.voting.rules import parse_pabulib
-from tests.helpers import audit_rows, text
+from tests.helpers import audit_rows, receipt_code, text
 
 PABULIB = Path(__file__).resolve().parents[3] / "shared" / "data" / "pabulib"
 
@@ -102,10 +102,7 @@ def test_residents_cannot_enter_paper_ballots(client, db, auth, make, rounds):
 
 
 def test_subcommittee_scores_projects_and_the_proposer_recuses(client, db, auth, make, rounds):
-    body = make.body()
-    members = [make.user(name=f"위원{i}") for i in range(3)]
-    for m in members:
-        make.membership(body, m)
+    body, members = rounds.body_with_members(3)
     proposer = members[0]
     round_ = rounds.create("score", eligibility="body_members", body=body, seats=1,
                            options=(("돌봄 사업", 100, proposer.id), ("공원 사업", 100)),
@@ -140,12 +137,7 @@ def test_subcommittee_scores_projects_and_the_proposer_recuses(client, db, auth,
 
 def test_a_recused_members_score_ballot_looks_like_everyone_elses(client, db, auth, make, rounds):
     """Stored whole, the one sheet without the recused option would single out the proposer's scores."""
-    import re
-
-    body = make.body()
-    members = [make.user(name=f"심사{i}") for i in range(3)]
-    for m in members:
-        make.membership(body, m)
+    body, members = rounds.body_with_members(3, "심사")
     proposer = members[0]
     round_ = rounds.create("score", eligibility="body_members", body=body, seats=1, allow_revote=True,
                            options=(("돌봄 사업", 100, proposer.id), ("공원 사업", 100), ("길 사업", 100)),
@@ -162,7 +154,7 @@ def test_a_recused_members_score_ballot_looks_like_everyone_elses(client, db, au
         auth.login(member)
         response = client.post(f"/votes/{round_.id}/ballot", data=sheet(scores))
         assert response.status_code == 200
-        codes[member.id] = re.search(r'id="receipt-code">([A-Z0-9-]+)<', text(response)).group(1)
+        codes[member.id] = receipt_code(response)
         auth.logout()
 
     rows = list(db.session.scalars(select(Ballot.content).where(Ballot.round_id == round_.id)))
@@ -197,10 +189,7 @@ def test_a_recused_members_score_ballot_looks_like_everyone_elses(client, db, au
 
 
 def test_council_motion_needs_a_quorum_and_a_majority(client, db, auth, make, rounds):
-    body = make.body()
-    members = [make.user() for _ in range(5)]
-    for m in members:
-        make.membership(body, m)
+    body, members = rounds.body_with_members(5)
     observer = make.user()
     make.membership(body, observer, MemberRole.OBSERVER)
     short = rounds.create("yes_no", eligibility="body_members", body=body, options=(("안건 1", 0),))
