@@ -77,6 +77,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    if app.config.get("CLOCK_START"):
+        from app.utils import start_clock_at
+
+        start_clock_at(app.config["CLOCK_START"])
     if app.config.get("SWITCH_INTERVAL_MS") and not app.testing:
         import sys
 

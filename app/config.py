@@ -8,6 +8,7 @@ message queue and Redis rate-limit storage).
 """
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 
 
@@ -16,6 +17,11 @@ def _bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _moment(value: str | None) -> datetime | None:
+    """An ISO 8601 moment; one without a zone is read as UTC."""
+    return datetime.fromisoformat(value) if value else None
 
 
 def _database_url(instance_path: str) -> str:
@@ -116,6 +122,8 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "no-reply@hyeopchi.local"),
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),
+        # Browser tests and rehearsals: the site's clock starts at this UTC moment (ISO 8601) and runs on.
+        "CLOCK_START": _moment(os.environ.get("CLOCK_START")),
         "DISTRICT_NAME": os.environ.get("DISTRICT_NAME", "성북구"),
         "DISTRICT_DONGS": os.environ.get("DISTRICT_DONGS") or None,
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),

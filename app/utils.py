@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 from flask import has_request_context, request
@@ -10,19 +10,19 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _frozen: datetime | None = None
+_shift: timedelta | None = None
 
 
 def now() -> datetime:
     """Current time as a naive UTC datetime (the only clock the app reads)."""
     if _frozen is not None:
         return _frozen
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    real = datetime.now(timezone.utc).replace(tzinfo=None)
+    return real + _shift if _shift is not None else real
 
 
 def today() -> date:
     """Today's date in the district's time zone (KST, UTC+9, no DST)."""
-    from datetime import timedelta
-
     return (now() + timedelta(hours=9)).date()
 
 
@@ -32,6 +32,18 @@ def freeze_clock(moment: datetime | None) -> None:
     if moment is not None and moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     _frozen = moment
+
+
+def start_clock_at(moment: datetime | None) -> None:
+    """Let now() run from ``moment`` (naive UTC) at the real pace; None goes back to the real time.
+
+    For a server under browser tests (``CLOCK_START``): its pages see the same day on any day the
+    suite runs, while deadlines and countdowns still move.
+    """
+    global _shift
+    if moment is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    _shift = None if moment is None else moment - datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def csv_document(rows) -> str:

@@ -16,7 +16,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ROOT, Database
+from tests.conftest import ROOT, TEST_NOW, Database
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -36,7 +36,9 @@ def live_server(tmp_path_factory):
            "PORT": str(_free_port()), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING",
            # Journeys log many people in from one address; the limits have tests of their own.
            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ADDRESS_RATE_LIMIT": "1000 per minute",
-           "RATELIMIT_STORAGE_URI": "memory://"}
+           "RATELIMIT_STORAGE_URI": "memory://",
+           # The server's clock starts at the suite's moment and runs on: the same pages on any day.
+           "CLOCK_START": TEST_NOW.isoformat()}
     env["SITE_URL"] = f"http://127.0.0.1:{env['PORT']}"
     flask = [sys.executable, "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)

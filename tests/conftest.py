@@ -188,16 +188,25 @@ def client(app, db):
     return app.test_client()
 
 
-@pytest.fixture
+# The moment every test starts at (naive UTC: 10:00 on 2026-11-25 in Seoul). No test reads the real
+# clock: app.utils.now() is frozen here for every test, and the live server of the browser tests starts
+# its clock here too (CLOCK_START), so the suite gives the same result on any day it runs.
+TEST_NOW = datetime(2026, 11, 25, 1, 0, 0)
+
+
+@pytest.fixture(autouse=True)
 def clock():
-    """Freeze app.utils.now(); ``clock.set(datetime)`` moves it."""
+    """app.utils.now() frozen at TEST_NOW for every test; ``clock.set(datetime)`` moves it.
+
+    Autouse, so it is in place before any other fixture of a test builds rows from the time.
+    """
     from app import utils
 
     class Clock:
         def set(self, moment: datetime):
             utils.freeze_clock(moment)
 
-    utils.freeze_clock(datetime(2026, 11, 25, 1, 0, 0))
+    utils.freeze_clock(TEST_NOW)
     yield Clock()
     utils.freeze_clock(None)
 

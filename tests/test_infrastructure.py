@@ -147,3 +147,45 @@ def test_demo_district_loads_once_with_the_whole_hierarchy(client, db):
 
 def test_health_check_answers(client, db):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+# --- The clock: no test reads the real date ---------------------------------------------------------
+
+_REAL_CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+                     ("time", "time"), ("time", "localtime"), ("time", "gmtime")}
+
+
+def _real_clock_reads(path):
+    """Calls like datetime.now() or time.time() in one file, as (line, call) pairs."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else None
+            if (name, node.func.attr) in _REAL_CLOCK_CALLS:
+                found.append((node.lineno, f"{name}.{node.func.attr}()"))
+    return found
+
+
+def test_no_test_and_no_feature_reads_the_real_clock():
+    """Dates come from app.utils.now()/today() only, frozen for every test (tests/conftest.py `clock`).
+
+    A test that builds its data from the real date passes on the day it was written and fails weeks later;
+    time.monotonic() stays allowed for timeouts, and app.utils (the one clock) and the forums' presence
+    expiry (seconds in Redis, never shown) may read the real time.
+    """
+    allowed = {ROOT / "app" / "utils.py", ROOT / "app" / "forums" / "realtime.py"}
+    offenders = [f"{path.relative_to(ROOT)}:{line} {call}"
+                 for folder in ("app", "tests") for path in sorted((ROOT / folder).rglob("*.py"))
+                 if path not in allowed for line, call in _real_clock_reads(path)]
+    assert offenders == []
+
+
+def test_every_test_starts_on_the_suites_day_unless_it_moves_the_clock():
+    from app.utils import now, today
+    from tests.conftest import TEST_NOW
+
+    assert now() == TEST_NOW
+    assert today().isoformat() == "2026-11-25"

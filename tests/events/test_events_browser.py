@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from tests.browser_support import Watched, browser, live_server, login  # noqa: F401
+from tests.conftest import TEST_NOW
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +40,7 @@ def _status_of(engine, event_id: int, email: str) -> str:
 
 def test_town_hall_from_creation_to_statistics(live_server, browser, artifacts):
     base, engine = live_server["url"], live_server["engine"]
-    starts = datetime.now(KST).replace(second=0, microsecond=0) + timedelta(hours=3)
+    starts = TEST_NOW.replace(tzinfo=timezone.utc).astimezone(KST) + timedelta(hours=3)
     period = ((starts - timedelta(days=300)).date().isoformat(), (starts + timedelta(days=1)).date().isoformat())
 
     # 1. Staff create a town hall with three seats on a desktop.

@@ -7,12 +7,13 @@ sees it appear without reloading.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from tests.browser_support import Watched, browser, live_server, login  # noqa: F401
+from tests.conftest import TEST_NOW
 
 pytestmark = pytest.mark.browser
 KST = timezone(timedelta(hours=9))
@@ -34,8 +35,7 @@ def test_chair_runs_a_meeting_and_a_visitor_reads_the_minutes(live_server, brows
     # 1. Schedule a meeting that started an hour ago, with the first item the subcommittee holds.
     page.goto(f"{base}/bodies/{body_id}")
     page.get_by_role("link", name="회의 열기").click()
-    started = datetime.now(KST) - timedelta(hours=1)
-    start = started.replace(minute=0) if started.date() == datetime.now(KST).date() else datetime.now(KST).replace(hour=0, minute=0)
+    start = (TEST_NOW.replace(tzinfo=timezone.utc).astimezone(KST) - timedelta(hours=1)).replace(minute=0)
     page.get_by_label("회의 이름").fill("복지건강분과 긴급회의")
     page.get_by_label("시작 시각").fill(start.strftime("%H:%M"))
     page.get_by_label("끝나는 시각").fill("23:59")
