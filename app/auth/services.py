@@ -349,6 +349,10 @@ def delete_account(user: User, password: str) -> None:
     ):
         application.statement = ""
     db.session.execute(db.delete(Notification).where(Notification.user_id == user.id))
+    from app.auth.two_factor import RecoveryCode, TwoFactor
+
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(db.delete(TwoFactor).where(TwoFactor.user_id == user.id))
     db.session.execute(
         db.update(OutboxMessage)
         .where(OutboxMessage.user_id == user.id)

@@ -256,3 +256,16 @@ def disable(user: User, password: str, code: str) -> None:
     db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     audit.record("user.two_factor_disable", user, actor=user)
     db.session.commit()
+
+
+def reset(user: User) -> bool:
+    """Forget ``user``'s app and recovery codes (a lost phone, by the operator); whether there were any.
+
+    The person enrols again: at the next login where it is required, else when they choose to.
+    """
+    removed = db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id)).rowcount
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    if removed:
+        audit.record("user.two_factor_reset", user)
+    db.session.commit()
+    return bool(removed)

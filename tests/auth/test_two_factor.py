@@ -224,3 +224,27 @@ def test_code_posts_are_rate_limited(client, db, auth, make, app, clock, monkeyp
     assert statuses == [422, 422, 422, 429]
     assert "요청이 너무 많습니다" in text(client.post("/account/login/code", data={"code": code_now(secret)}))
     assert not logged_in(client)
+
+
+def test_the_operator_resets_a_lost_phone_and_the_person_signs_in_with_the_password(client, db, auth, make, app):
+    user = make.user()
+    enrolled_and_logged_out(client, auth, user)
+    result = app.test_cli_runner().invoke(args=["reset-two-factor", user.email.upper()])
+    assert result.exit_code == 0 and "turned off" in result.output
+    assert [row.target_id for row in audit_rows("user.two_factor_reset")] == [user.id]
+    assert auth.login(user).headers["Location"].endswith("/")
+    assert logged_in(client)
+    assert app.test_cli_runner().invoke(args=["reset-two-factor", "ghost@example.com"]).exit_code != 0
+
+
+def test_deleting_an_account_forgets_its_authenticator_secret_and_codes(client, db, auth, make, clock):
+    from sqlalchemy import func, select
+
+    from app.auth.two_factor import RecoveryCode
+
+    user = make.user()
+    auth.login(user)
+    enrol(client)
+    assert client.post("/account/me/delete", data={"password": PASSWORD, "confirm": "y"}).status_code == 302
+    assert db.session.get(TwoFactor, user.id) is None
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id)) == 0
