@@ -109,8 +109,9 @@ def qr_code_svg(user: User, row: TwoFactor) -> str:
     """The enrolment QR code as inline SVG markup (an otpauth:// link authenticator apps read)."""
     issuer = _("%(district)s 협치 플랫폼", district=current_app.config["DISTRICT_NAME"])
     uri = pyotp.TOTP(row.secret).provisioning_uri(name=user.email, issuer_name=issuer)
-    return segno.make(uri, error="m").svg_inline(scale=5, border=3, light="#fff", svgclass="qr-code",
-                                                 title=_("인증 앱으로 찍을 QR 코드"))
+    svg = segno.make(uri, error="m").svg_inline(scale=4, border=3, light="#fff", svgclass="qr-code", omitsize=True,
+                                                title=_("인증 앱으로 찍을 QR 코드"))
+    return svg.replace("<svg ", '<svg role="img" ', 1)  # sized by the style sheet (a viewBox, no width)
 
 
 def grouped_secret(row: TwoFactor) -> str:
