@@ -37,3 +37,18 @@ def register_cli(app: Flask) -> None:
         db.session.add(user)
         db.session.commit()
         click.echo(f"admin {user.email} created (id {user.id})")
+
+    @app.cli.command("reset-two-factor")
+    @click.argument("email")
+    def reset_two_factor(email: str):
+        """Turn off an account's two-step sign-in (a lost phone and no recovery codes left)."""
+        from app.auth import two_factor
+        from app.auth.services import find_by_email
+
+        user = find_by_email(email)
+        if user is None or user.is_deleted:
+            raise click.ClickException(f"no account {email}")
+        if two_factor.reset(user):
+            click.echo(f"two-step sign-in of {user.email} turned off; they enrol again")
+        else:
+            click.echo(f"{user.email} does not use two-step sign-in; nothing changed")

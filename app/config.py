@@ -129,6 +129,10 @@ def load_config(instance_path: str) -> dict:
         "PRIVACY_NOTICE_VERSION": os.environ.get("PRIVACY_NOTICE_VERSION", "2026-11"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),
+        # Staff and admins must sign in with a second factor (TOTP). Off for the embedded demo, whose
+        # accounts stay one login away; production sets REQUIRE_STAFF_2FA=1.
+        "REQUIRE_STAFF_2FA": _bool("REQUIRE_STAFF_2FA", False),
+        "TWO_FACTOR_RATE_LIMIT": os.environ.get("TWO_FACTOR_RATE_LIMIT", "10 per minute"),
         "VOTE_RATE_LIMIT": os.environ.get("VOTE_RATE_LIMIT", "30 per minute"),
         # Ballots are re-written in shuffled batches of at least this many (services.mix_ballots).
         "VOTE_MIX_BATCH": int(os.environ.get("VOTE_MIX_BATCH", "10")),

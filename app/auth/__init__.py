@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-from app.auth import routes  # noqa: E402,F401
+from app.auth import routes, two_factor_views  # noqa: E402,F401

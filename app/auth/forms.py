@@ -97,3 +97,22 @@ class RoleForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """The second step of signing in: the app's 6-digit code or a recovery code."""
+
+    code = StringField(_l("인증 코드"), validators=[DataRequired(_required), Length(max=32)],
+                       description=_l("인증 앱에 표시된 6자리 숫자, 또는 복구 코드 하나를 입력하세요."))
+
+
+class TwoFactorEnrolForm(FlaskForm):
+    code = StringField(_l("인증 코드"), validators=[DataRequired(_required), Length(max=32)],
+                       render_kw={"inputmode": "numeric", "maxlength": 6},
+                       description=_l("QR 코드를 찍은 뒤 앱에 표시된 6자리 숫자를 입력하세요."))
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password = PasswordField(_l("현재 비밀번호"), validators=[DataRequired(_required)])
+    code = StringField(_l("인증 코드"), validators=[DataRequired(_required), Length(max=32)],
+                       description=_l("인증 앱의 6자리 숫자 또는 복구 코드"))

@@ -9,7 +9,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp, services
+from app.auth import bp, services, two_factor_views
 from app.auth.forms import (
     ChangePasswordForm, DeleteAccountForm, EmptyForm, LoginForm, ProfileForm, ResetPasswordForm,
     ResetRequestForm, SignUpForm,
@@ -112,6 +112,10 @@ def login():
         except ServiceError as error:
             flash(error.message, "danger")
         else:
+            second = two_factor_views.second_step(user, remember=form.remember.data,
+                                                  next_url=_safe_next(request.args.get("next")))
+            if second is not None:  # the code (or, for staff who must, enrolment) comes first
+                return second
             session.clear()  # no session fixation
             login_user(user, remember=form.remember.data)
             flash(_("로그인되었습니다."), "success")

@@ -40,6 +40,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s (for steps that ask for it again)."""
+    try:
+        return _hasher.verify(user.password_hash or _DUMMY_HASH, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ServiceError(_("비밀번호는 %(n)d자 이상이어야 합니다.", n=MIN_PASSWORD_LENGTH), "password")
@@ -341,6 +349,10 @@ def delete_account(user: User, password: str) -> None:
     ):
         application.statement = ""
     db.session.execute(db.delete(Notification).where(Notification.user_id == user.id))
+    from app.auth.two_factor import RecoveryCode, TwoFactor
+
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(db.delete(TwoFactor).where(TwoFactor.user_id == user.id))
     db.session.execute(
         db.update(OutboxMessage)
         .where(OutboxMessage.user_id == user.id)
