@@ -33,10 +33,19 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _page(status: int, title: str, message: str):
+def _page(status: int, title: str, message: str, headers: dict | None = None):
     if _wants_json():
-        return jsonify(error=message), status
-    return render_template("error.html", status=status, title=title, message=message), status
+        return jsonify(error=message), status, headers or {}
+    return render_template("error.html", status=status, title=title, message=message), status, headers or {}
+
+
+def _retry_after(error) -> str:
+    """Seconds until a refused request may be tried again: the breached limit's window (no clock needed)."""
+    limit = getattr(error, "limit", None)  # Flask-Limiter's RateLimitExceeded carries the limit it hit
+    try:
+        return str(int(limit.limit.get_expiry()))
+    except AttributeError:
+        return "60"
 
 
 def register_error_pages(app: Flask) -> None:
@@ -67,11 +76,14 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return _page(405, _("허용되지 않는 요청입니다"), _("이 주소는 그 방식의 요청을 받지 않습니다."))
+        allowed = ", ".join(getattr(error, "valid_methods", None) or ())
+        return _page(405, _("허용되지 않는 요청입니다"), _("이 주소는 그 방식의 요청을 받지 않습니다."),
+                     {"Allow": allowed} if allowed else None)
 
     @app.errorhandler(429)
     def too_many(error):
-        return _page(429, _("요청이 너무 많습니다"), _("잠시 후 다시 시도해 주세요."))
+        return _page(429, _("요청이 너무 많습니다"), _("잠시 후 다시 시도해 주세요."),
+                     {"Retry-After": _retry_after(error)})
 
     @app.errorhandler(500)
     def server_error(error):
