@@ -255,3 +255,44 @@ def test_safe_next_is_the_one_gate_for_redirect_targets():
             if re.search(r"""redirect\([^)]*(request\.(args|form)|form\.next)""", line) and "safe_next(" not in line:
                 offenders.append(f"{path}: {line.strip()}")
     assert offenders == []
+
+
+# --- the API's own contract, fuzzed ------------------------------------------------------
+
+def test_the_api_keeps_its_openapi_contract_for_generated_requests(app, client, db, auth, make, proposing,
+                                                                   monkeypatch):
+    """Schemathesis sends requests built from /api/v1/openapi.json: no 5xx, every answer as documented."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance, negative_data_rejection, response_schema_conformance, status_code_conformance,
+    )
+
+    from app.extensions import limiter
+
+    monkeypatch.setattr(limiter, "enabled", False)  # let every generated request reach the view
+    resident = make.user()
+    supported = AgendaItem(cycle=proposing, title="공감받을 의제", field="복지·건강", problem="p", solution="s",
+                           proposer=make.user(), stage="proposed", submitted_at=now())
+    db.session.add(supported)
+    db.session.commit()
+    auth.login(resident)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 5
+
+    for operation in operations:
+        modes = [(GenerationMode.POSITIVE, [])]
+        if operation.definition.raw.get("parameters") or operation.definition.raw.get("requestBody"):
+            modes.append((GenerationMode.NEGATIVE, [negative_data_rejection]))  # and it must be refused
+        for mode, extra in modes:
+            @settings(max_examples=25, deadline=None, database=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run(case):
+                case.call_and_validate(session=client, checks=checks + extra)
+
+            run()

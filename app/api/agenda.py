@@ -51,6 +51,16 @@ def _choice(name: str, allowed, default: str | None = None) -> str | None:
     return value
 
 
+def _number(name: str, default: int | None = None, minimum: int | None = None) -> int | None:
+    """A whole-number query value; unlike the pages, the API refuses one that is not (it documents the type)."""
+    if not request.args.get(name):
+        return default
+    value = request.args.get(name, type=int)  # beyond the database's range: refused there
+    if value is None or (minimum is not None and value < minimum):
+        raise ServiceError(_("%(field)s: 정수로 보내 주세요.", field=name), name)
+    return value
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(OPENAPI)
@@ -67,10 +77,10 @@ def list_items():
     args = request.args
     sort = _choice("sort", list(services.SORTS), "newest")
     page = services.list_items(stage=_choice("stage", LIST_STAGES), field=args.get("field") or None,
-                               dong=args.get("dong") or None, body_id=args.get("body", type=int),
-                               cycle_id=args.get("cycle", type=int), q=(args.get("q") or "").strip() or None,
-                               sort=sort, page=args.get("page", 1, type=int) or 1,
-                               per_page=min(max(args.get("per_page", 20, type=int) or 20, 1), 100))
+                               dong=args.get("dong") or None, body_id=_number("body", minimum=1),
+                               cycle_id=_number("cycle", minimum=1),
+                               q=(args.get("q") or "").strip() or None, sort=sort, page=_number("page", 1) or 1,
+                               per_page=min(max(_number("per_page", 20) or 20, 1), 100))
     return jsonify(items=[_summary(i) for i in page.items], page=page.page, pages=page.pages, total=page.total)
 
 

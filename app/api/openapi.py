@@ -1,11 +1,13 @@
 """The OpenAPI 3.1 description of /api/v1 (served at /api/v1/openapi.json)."""
-from app.agenda.services import SORTS
-from app.agenda.stages import STAGES
+from app.agenda.services import SORTS as _SORTS
+from app.agenda.stages import STAGES as _STAGES
 from app.inputs import INT_MAX, INT_MIN
 
+STAGES = list(_STAGES)
 LIST_STAGES = [key for key in STAGES if key != "draft"]  # drafts are never listed
+SORTS = list(_SORTS)
 
-_id = {"type": "integer", "minimum": 0, "maximum": INT_MAX}
+_id = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
 _int = {"type": "integer", "minimum": INT_MIN, "maximum": INT_MAX}
 _filled = {"type": "string", "minLength": 1, "pattern": r"\S"}  # blank (or only spaces) is refused
 
@@ -14,7 +16,7 @@ _item_summary = {
     "properties": {
         "id": {"type": "integer"}, "title": {"type": "string"}, "field": {"type": "string"},
         "dong": {"type": ["string", "null"], "description": "행정동; null means district-wide"},
-        "stage": {"type": "string", "enum": list(STAGES)},  # a proposer sees their own drafts
+        "stage": {"type": "string", "enum": STAGES},  # a proposer sees their own drafts
         "stage_label": {"type": "string"}, "support_count": {"type": "integer"},
         "body": {"type": ["string", "null"]}, "cycle": {"type": "integer"},
         "submitted_at": {"type": ["string", "null"], "format": "date-time"}, "url": {"type": "string"},
@@ -22,7 +24,7 @@ _item_summary = {
 }
 _supported = {"type": "object", "required": ["id", "support_count", "stage", "supported"],
               "properties": {"id": {"type": "integer"}, "support_count": {"type": "integer"},
-                             "stage": {"type": "string", "enum": list(STAGES)}, "supported": {"type": "boolean"}}}
+                             "stage": {"type": "string", "enum": STAGES}, "supported": {"type": "boolean"}}}
 _error = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 _errors = {
     "400": {"description": "Bad input (a message in Korean or English)", "content": {"application/json": {"schema": _error}}},
@@ -59,7 +61,7 @@ OPENAPI = {
                                     ("dong", {"type": "string", "description": "a 행정동, or 'district' for district-wide"}),
                                     ("body", _id), ("cycle", _id), ("q", {"type": "string"}), ("page", _int),
                                     ("per_page", {**_int, "description": "1 to 100 (others are brought into range)"}),
-                                    ("sort", {"type": "string", "enum": list(SORTS)}))],
+                                    ("sort", {"type": "string", "enum": SORTS}))],
                     "responses": {"200": {"description": "A page of items", "content": {"application/json": {"schema": {
                         "type": "object", "properties": {"items": {"type": "array", "items": _item_summary},
                                                          "page": {"type": "integer"}, "pages": {"type": "integer"},
