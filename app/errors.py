@@ -1,9 +1,14 @@
 """Errors a service raises for the user to read, and the app's error pages."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
+
+from app.extensions import db
 
 
 class ServiceError(Exception):
@@ -48,6 +53,11 @@ def _retry_after(error) -> str:
         return "60"
 
 
+def _input_the_database_refused(message: str):
+    db.session.rollback()  # the failed statement leaves the transaction unusable for the page itself
+    return _page(400, _("잘못된 요청입니다"), message)
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -84,6 +94,17 @@ def register_error_pages(app: Flask) -> None:
     def too_many(error):
         return _page(429, _("요청이 너무 많습니다"), _("잠시 후 다시 시도해 주세요."),
                      {"Retry-After": _retry_after(error)})
+
+    # The guards in app.inputs stop big numbers in addresses, queries and the API; these catch what a form
+    # field still lets through to the database (a number no column holds, text PostgreSQL refuses).
+    @app.errorhandler(OverflowError)
+    def number_too_large(error):
+        return _input_the_database_refused(_("입력한 숫자가 너무 큽니다. 숫자를 확인해 주세요."))
+
+    @app.errorhandler(DataError)
+    def data_refused(error):
+        logging.getLogger(__name__).warning("input refused by the database: %s", error.orig)
+        return _input_the_database_refused(_("입력값을 저장할 수 없습니다. 숫자의 크기나 특수 문자를 확인해 주세요."))
 
     @app.errorhandler(500)
     def server_error(error):

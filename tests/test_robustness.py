@@ -76,6 +76,16 @@ def test_an_overlong_number_in_a_query_is_refused_with_a_message(client, db, aut
     assert client.get("/agenda/?cycle=abc").status_code == 200
 
 
+def test_a_form_number_no_column_can_hold_is_explained_not_a_500(client, db, auth, make):
+    auth.login(make.admin())
+    body = make.body()
+    response = client.post(f"/admin/bodies/{body.id}/members",
+                           data={"user_id": OVERLONG, "role": "member", "start_date": "2026-01-01"})
+    # the database refuses the number (SQLite: overflow, PostgreSQL: out of range): a message, not a crash
+    assert response.status_code == 400 and "숫자" in text(response)
+    assert client.get(f"/bodies/{body.id}").status_code == 200  # the session is usable again
+
+
 @pytest.fixture
 def proposing(db, make, clock):
     """A cycle open for proposals, and a verified resident logged in through the API's client."""
