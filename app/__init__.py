@@ -89,6 +89,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         hops = int(os.environ["TRUST_PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from app import inputs
+
+    inputs.install(app)  # before the blueprints: their <int:...> rules take the bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
                      render_as_batch=True, compare_type=True)

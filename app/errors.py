@@ -1,9 +1,14 @@
 """Errors a service raises for the user to read, and the app's error pages."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
+
+from app.extensions import db
 
 
 class ServiceError(Exception):
@@ -33,10 +38,24 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _page(status: int, title: str, message: str):
+def _page(status: int, title: str, message: str, headers: dict | None = None):
     if _wants_json():
-        return jsonify(error=message), status
-    return render_template("error.html", status=status, title=title, message=message), status
+        return jsonify(error=message), status, headers or {}
+    return render_template("error.html", status=status, title=title, message=message), status, headers or {}
+
+
+def _retry_after(error) -> str:
+    """Seconds until a refused request may be tried again: the breached limit's window (no clock needed)."""
+    limit = getattr(error, "limit", None)  # Flask-Limiter's RateLimitExceeded carries the limit it hit
+    try:
+        return str(int(limit.limit.get_expiry()))
+    except AttributeError:
+        return "60"
+
+
+def _input_the_database_refused(message: str):
+    db.session.rollback()  # the failed statement leaves the transaction unusable for the page itself
+    return _page(400, _("잘못된 요청입니다"), message)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -67,11 +86,25 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return _page(405, _("허용되지 않는 요청입니다"), _("이 주소는 그 방식의 요청을 받지 않습니다."))
+        allowed = ", ".join(getattr(error, "valid_methods", None) or ())
+        return _page(405, _("허용되지 않는 요청입니다"), _("이 주소는 그 방식의 요청을 받지 않습니다."),
+                     {"Allow": allowed} if allowed else None)
 
     @app.errorhandler(429)
     def too_many(error):
-        return _page(429, _("요청이 너무 많습니다"), _("잠시 후 다시 시도해 주세요."))
+        return _page(429, _("요청이 너무 많습니다"), _("잠시 후 다시 시도해 주세요."),
+                     {"Retry-After": _retry_after(error)})
+
+    # The guards in app.inputs stop big numbers in addresses, queries and the API; these catch what a form
+    # field still lets through to the database (a number no column holds, text PostgreSQL refuses).
+    @app.errorhandler(OverflowError)
+    def number_too_large(error):
+        return _input_the_database_refused(_("입력한 숫자가 너무 큽니다. 숫자를 확인해 주세요."))
+
+    @app.errorhandler(DataError)
+    def data_refused(error):
+        logging.getLogger(__name__).warning("input refused by the database: %s", error.orig)
+        return _input_the_database_refused(_("입력값을 저장할 수 없습니다. 숫자의 크기나 특수 문자를 확인해 주세요."))
 
     @app.errorhandler(500)
     def server_error(error):

@@ -244,11 +244,11 @@ def support(item: AgendaItem, user: User) -> None:
     if not user.is_verified:
         raise ServiceError(_("이메일 주소를 확인한 뒤 공감할 수 있습니다."))
     if not item.stage_obj.open:
-        raise ServiceError(_("논의가 끝난 의제에는 공감할 수 없습니다."))
+        raise Conflict(_("논의가 끝난 의제에는 공감할 수 없습니다."))
     if item.proposer_id == user.id:
         raise ServiceError(_("자기가 제안한 의제에는 공감할 수 없습니다."))
     if not item.cycle.allows(SUPPORT):
-        raise ServiceError(_("지금은 공감을 받는 기간이 아닙니다."))
+        raise Conflict(_("지금은 공감을 받는 기간이 아닙니다."))
     db.session.add(Support(item_id=item.id, user_id=user.id, created_at=now()))
     try:
         db.session.flush()

@@ -9,13 +9,15 @@ from flask_wtf.csrf import generate_csrf
 from app.agenda import services
 from app.agenda.models import AgendaItem
 from app.api import bp
-from app.api.openapi import OPENAPI
+from app.api.openapi import LIST_STAGES, OPENAPI
 from app.cycles import services as cycle_services
 from app.errors import ServiceError
 from app.extensions import limiter
+from app.inputs import INT_MAX
 from app.permissions import can
 
-LIMITS = {"title": 120, "problem": 5000, "solution": 5000, "effect": 5000}
+LIMITS = {"title": 120, "problem": 5000, "solution": 5000, "effect": 5000, "client_token": 64}
+TEXTS = ("title", "field", "dong", "problem", "solution", "effect", "client_token")
 
 
 def _summary(item: AgendaItem) -> dict:
@@ -38,9 +40,25 @@ def _detail(item: AgendaItem) -> dict:
     return data
 
 
-def _require_login():
-    if not current_user.is_authenticated:
-        abort(401)
+def _choice(name: str, allowed, default: str | None = None) -> str | None:
+    """A query value that must be one of ``allowed`` (an unknown one is refused, not silently ignored)."""
+    value = request.args.get(name) or None
+    if value is None:
+        return default
+    if value not in allowed:
+        raise ServiceError(_("%(field)s: 허용되지 않는 값입니다. 다음 중에서 골라 주세요: %(choices)s",
+                             field=name, choices=", ".join(allowed)), name)
+    return value
+
+
+def _number(name: str, default: int | None = None, minimum: int | None = None) -> int | None:
+    """A whole-number query value; unlike the pages, the API refuses one that is not (it documents the type)."""
+    if not request.args.get(name):
+        return default
+    value = request.args.get(name, type=int)  # beyond the database's range: refused there
+    if value is None or (minimum is not None and value < minimum):
+        raise ServiceError(_("%(field)s: 정수로 보내 주세요.", field=name), name)
+    return value
 
 
 @bp.get("/openapi.json")
@@ -57,12 +75,12 @@ def csrf_token():
 @bp.get("/agenda-items")
 def list_items():
     args = request.args
-    sort = args.get("sort") if args.get("sort") in services.SORTS else "newest"
-    page = services.list_items(stage=args.get("stage") or None, field=args.get("field") or None,
-                               dong=args.get("dong") or None, body_id=args.get("body", type=int),
-                               cycle_id=args.get("cycle", type=int), q=(args.get("q") or "").strip() or None,
-                               sort=sort, page=args.get("page", 1, type=int) or 1,
-                               per_page=min(max(args.get("per_page", 20, type=int) or 20, 1), 100))
+    sort = _choice("sort", list(services.SORTS), "newest")
+    page = services.list_items(stage=_choice("stage", LIST_STAGES), field=args.get("field") or None,
+                               dong=args.get("dong") or None, body_id=_number("body", minimum=1),
+                               cycle_id=_number("cycle", minimum=1),
+                               q=(args.get("q") or "").strip() or None, sort=sort, page=_number("page", 1) or 1,
+                               per_page=min(max(_number("per_page", 20) or 20, 1), 100))
     return jsonify(items=[_summary(i) for i in page.items], page=page.page, pages=page.pages, total=page.total)
 
 
@@ -77,10 +95,13 @@ def get_item(item_id: int):
 @bp.post("/agenda-items")
 @limiter.limit("20 per hour")
 def create_item():
-    _require_login()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ServiceError(_("JSON 객체를 보내 주세요."))
+    for name in TEXTS:
+        value = data.get(name)
+        if value is not None and (not isinstance(value, str) or "\x00" in value):
+            raise ServiceError(_("%(field)s: 문자열로 보내 주세요.", field=name), name)
     for name in ("title", "field", "problem", "solution"):
         if not str(data.get(name) or "").strip():
             raise ServiceError(_("%(field)s: 필수 입력 항목입니다.", field=name), name)
@@ -88,7 +109,7 @@ def create_item():
         if len(str(data.get(name) or "")) > limit:
             raise ServiceError(_("%(field)s: %(n)d자까지 적을 수 있습니다.", field=name, n=limit), name)
     cost = data.get("cost")
-    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int)):
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int) or not 0 <= cost <= INT_MAX):
         raise ServiceError(_("예상 비용은 0원 이상의 정수(원 단위)로 적어 주세요."), "cost")
     cycle = cycle_services.current_cycle()
     if cycle is None or not can("agenda.propose", cycle):
@@ -105,7 +126,6 @@ def create_item():
 @bp.post("/agenda-items/<int:item_id>/support")
 @limiter.limit("60 per minute")
 def support_item(item_id: int):
-    _require_login()
     item = services.get_item_or_404(item_id)
     if not can("agenda.view", item):
         abort(404)

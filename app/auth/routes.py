@@ -17,14 +17,8 @@ from app.auth.forms import (
 from app.auth.models import Residency
 from app.errors import ServiceError, show_on_form
 from app.extensions import limiter
+from app.inputs import safe_next as _safe_next  # only local paths after login (no open redirect)
 from app.notifications import mark_all_read, recent_notifications
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow local paths after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
 
 
 

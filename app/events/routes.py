@@ -97,7 +97,7 @@ def calendar():
 
 
 def _ics_response(data: bytes, filename: str) -> Response:
-    return Response(data, mimetype="text/calendar; charset=utf-8",
+    return Response(data, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -428,7 +428,7 @@ def manage(event_id: int):
 def export(event_id: int):
     event = _event(event_id, "events.export")
     data = services.export_registrants_csv(event, actor=current_user)
-    return Response(data, mimetype="text/csv; charset=utf-8",
+    return Response(data, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="event-{event.id}-registrants.csv"'})
 
 

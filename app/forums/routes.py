@@ -23,6 +23,7 @@ from app.forums.forms import (
     ReportForm, SummaryForm, ThreadSettingsForm,
 )
 from app.forums.models import VISIBLE, Ban, BlockedWord, OnlineForum, Post, Question, Thread
+from app.inputs import safe_next
 from app.permissions import can, require
 from app.utils import now
 
@@ -35,12 +36,6 @@ def _post_limit() -> str:
 
 def _status(error: ServiceError) -> int:
     return 422 if error.status == 400 else error.status
-
-
-def _safe_next(value: str | None, fallback: str) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return fallback
 
 
 # --- view models used by the embeddable partials --------------------------------------
@@ -160,7 +155,7 @@ def create_post(room: str):
             show_on_form(form, error)
             return render_template("forums/room.html", ft=thread_view(target, form=form)), _status(error)
         flash(_("글을 올렸습니다."), "success")
-        back = _safe_next(form.next.data, target.url()).split("#")[0]
+        back = safe_next(form.next.data, target.url()).split("#")[0]
         return redirect(f"{back}#post-{post.id}")
     return render_template("forums/room.html", ft=thread_view(target, form=form)), 422
 
@@ -221,8 +216,8 @@ def react(post_id: int):
             services.react(post, current_user._get_current_object(), request.form.get("kind", ""))
         except ServiceError as error:
             flash(error.message, "danger")
-            return redirect(f"{_safe_next(request.form.get('next'), target.url())}#post-{post.id}"), 303
-    return redirect(f"{_safe_next(request.form.get('next'), target.url()).split('#')[0]}#post-{post.id}")
+            return redirect(f"{safe_next(request.form.get('next'), target.url())}#post-{post.id}"), 303
+    return redirect(f"{safe_next(request.form.get('next'), target.url()).split('#')[0]}#post-{post.id}")
 
 
 @bp.route("/posts/<int:post_id>/report", methods=["GET", "POST"])
@@ -317,7 +312,7 @@ def lift_ban(ban_id: int):
     if EmptyForm().validate_on_submit():
         services.lift_ban(ban, current_user._get_current_object())
         flash(_("글쓰기 제한을 풀었습니다."), "success")
-    return redirect(_safe_next(request.form.get("next"), url_for("forums.moderation")))
+    return redirect(safe_next(request.form.get("next"), url_for("forums.moderation")))
 
 
 @bp.route("/moderation", methods=["GET", "POST"])
@@ -434,7 +429,7 @@ def qa(event_id: int):
                 show_on_form(form, error)
                 return render_template("forums/qa.html", event=event, forum_qa_view=qa_view(event, form=form)), _status(error)
             flash(_("질문을 올렸습니다."), "success")
-            return redirect(_safe_next(form.next.data, url_for("forums.qa", event_id=event.id)))
+            return redirect(safe_next(form.next.data, url_for("forums.qa", event_id=event.id)))
         return render_template("forums/qa.html", event=event, forum_qa_view=qa_view(event, form=form)), 422
     return render_template("forums/qa.html", event=event)
 
@@ -450,7 +445,7 @@ def _question_or_404(question_id: int) -> Question:
 @limiter.limit("120 per minute")
 def qa_vote(question_id: int):
     question = _question_or_404(question_id)
-    back = _safe_next(request.form.get("next"), url_for("forums.qa", event_id=question.event_id))
+    back = safe_next(request.form.get("next"), url_for("forums.qa", event_id=question.event_id))
     if EmptyForm().validate_on_submit():
         try:
             services.upvote(question, current_user._get_current_object())
@@ -466,7 +461,7 @@ def qa_mark(question_id: int):
     from app.events.models import Event
 
     require("forums.qa.moderate", db.session.get(Event, question.event_id))
-    back = _safe_next(request.form.get("next"), url_for("forums.qa", event_id=question.event_id))
+    back = safe_next(request.form.get("next"), url_for("forums.qa", event_id=question.event_id))
     form = QuestionMarkForm()
     if form.validate_on_submit():
         try:

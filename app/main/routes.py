@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from app.bodies import services as body_services
 from app.extensions import db
+from app.inputs import safe_next
 from app.main import bp
 
 
@@ -21,10 +22,7 @@ def privacy():
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.route("/healthz")

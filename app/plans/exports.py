@@ -23,7 +23,7 @@ MIME = {
     "hwpx": "application/hwp+zip",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
-    "html": "text/html; charset=utf-8",
+    "html": "text/html",  # werkzeug adds "; charset=utf-8" to text types itself
 }
 
 

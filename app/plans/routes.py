@@ -338,7 +338,7 @@ def execution_json(plan_id: int):
 @bp.route("/<int:plan_id>/execution.csv")
 def execution_csv(plan_id: int):
     plan = _plan(plan_id)
-    return Response(execution.open_data_csv(plan), mimetype="text/csv; charset=utf-8",
+    return Response(execution.open_data_csv(plan), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="plan-{plan.cycle.year}-execution.csv"'})
 
 

@@ -32,8 +32,8 @@ def budget_csv():
     require("reports.view")
     _plans, plan = _chosen_plan()
     if plan is None:
-        return Response("\ufeff", mimetype="text/csv; charset=utf-8")
-    return Response(budget.budget_csv(plan), mimetype="text/csv; charset=utf-8",
+        return Response("\ufeff", mimetype="text/csv")
+    return Response(budget.budget_csv(plan), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="budget-{plan.cycle.year}.csv"'})
 
 
@@ -59,5 +59,5 @@ def funnel_csv():
     result = funnel_report.agenda_funnel(cycle.id if cycle else None)
     label = cycle.title if cycle else "all"
     name = f"agenda-funnel-{cycle.year if cycle else 'all'}.csv"
-    return Response(funnel_report.funnel_csv(result, label), mimetype="text/csv; charset=utf-8",
+    return Response(funnel_report.funnel_csv(result, label), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

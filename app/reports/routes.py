@@ -55,5 +55,5 @@ def participation_csv():
     start, end, error = _period()
     report = services.participation(start, end)
     name = f"participation-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(services.report_csv(report), mimetype="text/csv; charset=utf-8",
+    return Response(services.report_csv(report), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

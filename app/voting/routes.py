@@ -193,8 +193,8 @@ def download_pb(round_id: int):
     try:
         text = export_pabulib(round_)
     except ServiceError as error:  # score, yes/no and ranked ballots have no pabulib form
-        return Response(error.message, status=404, mimetype="text/plain; charset=utf-8")
-    return Response(text, mimetype="text/plain; charset=utf-8",
+        return Response(error.message, status=404, mimetype="text/plain")
+    return Response(text, mimetype="text/plain",
                     headers={"Content-Disposition": f"attachment; filename=vote-{round_.id}.pb"})
 
 

@@ -229,7 +229,7 @@ def test_proposer_withdraws_before_the_subcommittee_takes_it(client, db, auth, m
     db.session.refresh(item)
     assert item.stage == "withdrawn"
     closed = client.post(f"/agenda/{item.id}/support")
-    assert closed.status_code in (403, 422)
+    assert closed.status_code == 409 and "논의가 끝난 의제에는 공감할 수 없습니다" in text(closed)
 
 
 def test_department_answer_shows_and_tells_followers(client, db, auth, make, world, app):

@@ -112,7 +112,8 @@ def test_downloads_follow_the_plans_visibility(client, world, export_dir):
     client.post("/account/logout")
     assert client.get(f"/plans/exports/{export_id}/download").status_code == 404  # a draft is not public yet
     services.start_round(plan, ReviewKind.DISTRICT_COUNCIL, actor=world.staff)
-    assert client.get(f"/plans/exports/{export_id}/download").status_code == 200
+    download = client.get(f"/plans/exports/{export_id}/download")
+    assert download.status_code == 200 and download.headers["Content-Type"] == "text/html; charset=utf-8"
     assert client.get(f"/plans/exports/{export_id}.json").json["status"] == "done"
     world.login(client, world.resident)
     assert client.post(f"/plans/{plan.id}/exports", data={"format": "pdf"}).status_code == 403

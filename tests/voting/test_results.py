@@ -41,7 +41,8 @@ def test_results_stay_hidden_until_published_then_show_selection_budget_and_turn
     assert "선정 2건 · 사용 예산 900원 / 1,000원" in page
     assert "<svg" in page and 'role="img"' in page and "<table" in page  # a chart and its numbers as text
     assert "온라인 4, 종이 0" in page
-    assert client.get(f"/votes/{round_.id}/ballots.pb").status_code == 200
+    pb = client.get(f"/votes/{round_.id}/ballots.pb")
+    assert pb.status_code == 200 and pb.headers["Content-Type"] == "text/plain; charset=utf-8"
 
 
 def test_retallying_gives_the_same_result_and_hash(db, make, rounds, client, auth):
