@@ -343,6 +343,7 @@ def _quick_vote(client, event, title, **extra):
 def test_one_ballot_of_twenty_attendees_does_not_pass_a_quick_vote(app, client, db, make, town_hall):
     people = _check_in(db, make, town_hall, 20)
     login(client, town_hall.staff)
+    assert "지금 체크인한 참석자: 20명" in text(client.get(f"/events/{town_hall.id}/console"))  # staff see the base
     _quick_vote(client, town_hall, "바로 묻기")
     round_ = db.session.scalar(select(VoteRound).where(VoteRound.event_id == town_hall.id))
     assert round_.eligible_count == 20  # the quorum's base: those checked in when it opened
@@ -350,6 +351,7 @@ def test_one_ballot_of_twenty_attendees_does_not_pass_a_quick_vote(app, client, 
     voter = app.test_client()
     login(voter, people[0])
     assert voter.post(f"/votes/{round_.id}/ballot", data={f"vote-{round_.options[0].id}": "yes"}).status_code == 200
+    assert "재적 20명" in text(client.get(f"/events/{town_hall.id}/console"))
     for action in ("close", "tally", "publish"):
         assert client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/{action}").status_code == 302
     public = app.test_client()

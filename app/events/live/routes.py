@@ -71,6 +71,7 @@ def _console_page(event, status: int = 200, **forms):
         vote_form.client_token.data = uuid.uuid4().hex
     return render_template("events/console.html", event=event, state=services.snapshot(event),
                            rounds=services.event_rounds(event), on_screen=services.round_on_screen(event),
+                           attendees=services.checked_in(event),
                            announcements=services.announcements(event, limit=50), action_form=EmptyForm(formdata=None),
                            RoundStatus=RoundStatus, **forms), status
 

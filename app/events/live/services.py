@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -70,6 +70,11 @@ def event_rounds(event: Event) -> list[VoteRound]:
     """Vote rounds that belong to the event, newest first."""
     return list(db.session.scalars(select(VoteRound).where(VoteRound.event_id == event.id)
                                    .order_by(VoteRound.id.desc())))
+
+
+def checked_in(event: Event) -> int:
+    """How many are checked in now: the base (재적) a quick vote opened now would count its quorum from."""
+    return db.session.scalar(select(func.count()).select_from(Attendance).where(Attendance.event_id == event.id))
 
 
 def round_on_screen(event: Event, state: LiveState | None = None) -> VoteRound | None:
