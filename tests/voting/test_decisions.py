@@ -89,6 +89,7 @@ def test_no_verdict_shows_while_the_vote_is_open_and_none_before_it_is_published
     for url in (results, projector):  # tallied, not published: the public gets no counts
         page = text(client.get(url))
         assert "가결" not in page and "놀이터 조성" not in page
+    assert "결과는 공개되면 여기에 나타납니다" in text(client.get(results))
     auth.login(rounds.staff)
     assert "가결" in text(client.get(results))  # staff preview it
     assert "가결" not in text(client.get(projector))  # the hall's screen shows only what is public
