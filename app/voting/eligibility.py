@@ -26,6 +26,12 @@ class Eligibility:
     def count(self, round_) -> int | None:
         return None
 
+    base_label = _l("")  # who the quorum's base (재적) is, as the result page says it
+
+    def base(self, round_) -> int | None:
+        """The electorate (재적) a quorum counts from, frozen when the round opens (None: unknown)."""
+        return len(self.snapshot(round_)) if self.frozen else self.count(round_)
+
     def refusal(self, round_, user) -> str | None:
         """A specific reason to show when ``user`` may not vote (None: the generic message)."""
         return None
@@ -48,6 +54,7 @@ class BodyMembers(Eligibility):
 
     key = "body_members"
     label = _l("기구 위원(투표 시작일 기준)")
+    base_label = _l("투표 시작일의 기구 위원(참관인 제외)")
     frozen = True
 
     def snapshot(self, round_) -> list[int]:
@@ -80,6 +87,7 @@ class VerifiedResidents(Eligibility):
 
     key = "verified_residents"
     label = _l("이메일을 확인한 구민(거주·근무·사업)")
+    base_label = _l("투표 시작 때 이메일을 확인한 구민")
 
     def is_eligible(self, round_, user) -> bool:
         if not (user.is_verified and user.residency is not None and not user.is_deleted):
@@ -118,6 +126,7 @@ class AnyUser(Eligibility):
 
     key = "any_user"
     label = _l("가입한 모든 회원")
+    base_label = _l("투표 시작 때 가입한 회원")
 
     def is_eligible(self, round_, user) -> bool:
         return not user.is_deleted
@@ -130,11 +139,13 @@ class EventAttendees(Eligibility):
     """People checked in at the round's event, on site or online (walk-ins without an account vote on paper).
 
     Not frozen: at a town hall people keep arriving while the vote is open,
-    so eligibility is read at the moment of casting.
+    so eligibility is read at the moment of casting. The quorum's base is
+    frozen all the same: everyone checked in (walk-ins too) when the round opens.
     """
 
     key = "event_attendees"
     label = _l("행사 참석자(현장·온라인 체크인)")
+    base_label = _l("투표 시작 때 체크인한 행사 참석자(현장·온라인)")
 
     def is_eligible(self, round_, user) -> bool:
         from app.events.models import Attendance
@@ -148,9 +159,9 @@ class EventAttendees(Eligibility):
         from app.events.models import Attendance
 
         if round_.event_id is None:
-            return 0
+            return None
         return db.session.scalar(select(func.count()).select_from(Attendance).where(
-            Attendance.event_id == round_.event_id, Attendance.user_id.is_not(None)))
+            Attendance.event_id == round_.event_id))
 
 
 ELIGIBILITY: dict[str, Eligibility] = {

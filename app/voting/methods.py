@@ -6,6 +6,7 @@ option ids as strings) and counts a list of such contents into a result.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -37,6 +38,7 @@ class Method:
     has_seats = False
     min_options = 1
     split_by_option = False  # stored as a sheet and one row per option (services.ballot_rows)
+    decides_by_quorum = False  # a quorum rule counts from the electorate frozen at opening (VoteRound.eligible_count)
 
     def check_setup(self, round_) -> None:
         """Refuse to schedule or open a round whose settings cannot work."""
@@ -242,11 +244,95 @@ class Score(Method):
         }
 
 
+@dataclass(frozen=True)
+class Decision:
+    """One motion's outcome under a decision rule, with the numbers it rests on."""
+
+    rule: "DecisionRule"
+    eligible: int | None  # 재적: the electorate frozen when the round opened (None: unknown)
+    cast: int  # 출석(투표): ballots counted
+    yes: int
+    base_known: bool
+    quorum: int | None  # ballots needed for the vote to count (None: no base to reckon it from)
+    quorum_met: bool
+    needed: int  # yes votes needed among those cast
+    passed: bool
+
+    @property
+    def reason(self) -> str:
+        """Why it passed or failed, in a plain sentence."""
+        return self.rule.explain(self)
+
+
+class DecisionRule:
+    """A yes/no decision rule: how many must take part (의사정족수) and how many must agree (의결정족수).
+
+    A rule counts from the round's electorate frozen when it opened; without one (unknown, or no one
+    in it) no motion passes: a missing base never counts as a quorum met.
+    """
+
+    key = ""
+    label = _l("")
+
+    def quorum(self, eligible: int) -> int:
+        """Ballots needed, out of ``eligible``, for the vote to count."""
+        raise NotImplementedError
+
+    def needed(self, cast: int) -> int:
+        """Yes votes needed, out of ``cast``, to pass."""
+        raise NotImplementedError
+
+    def decide(self, eligible: int | None, cast: int, yes: int) -> Decision:
+        base_known = eligible is not None and eligible > 0
+        quorum = self.quorum(eligible) if base_known else None
+        quorum_met = base_known and cast >= quorum
+        needed = self.needed(cast)
+        return Decision(self, eligible, cast, yes, base_known, quorum, quorum_met, needed,
+                        passed=quorum_met and cast > 0 and yes >= needed)
+
+    def explain(self, decision: Decision) -> str:
+        raise NotImplementedError
+
+
+class MajorityOfMembers(DecisionRule):
+    """재적 과반 출석, 출석 과반 찬성: more than half the electorate vote, more than half of them yes."""
+
+    key = "majority"
+    label = _l("재적 과반 출석, 출석 과반 찬성")
+
+    def quorum(self, eligible):
+        return eligible // 2 + 1
+
+    def needed(self, cast):
+        return cast // 2 + 1
+
+    def explain(self, d):
+        if d.eligible is None:
+            return _("재적 인원이 투표 시작 때 정해지지 않아 의결정족수를 확인할 수 없으므로 가결되지 않았습니다.")
+        if not d.base_known:
+            return _("재적 인원이 0명이어서 의결정족수를 정할 수 없으므로 가결되지 않았습니다.")
+        if not d.quorum_met:
+            return _("재적 %(eligible)d명의 과반인 %(quorum)d명 이상이 투표해야 하는데 %(cast)d명만 투표해 "
+                     "의결정족수에 미달했으므로 부결되었습니다.", eligible=d.eligible, quorum=d.quorum, cast=d.cast)
+        if d.passed:
+            return _("재적 %(eligible)d명 중 %(cast)d명이 투표해 의결정족수(%(quorum)d명)를 채웠고, 찬성 %(yes)d표가 "
+                     "투표한 %(cast)d명의 과반(%(needed)d표 이상)이어서 가결되었습니다.",
+                     eligible=d.eligible, cast=d.cast, quorum=d.quorum, yes=d.yes, needed=d.needed)
+        return _("재적 %(eligible)d명 중 %(cast)d명이 투표해 의결정족수(%(quorum)d명)는 채웠으나, 찬성 %(yes)d표가 "
+                 "투표한 %(cast)d명의 과반(%(needed)d표 이상)에 이르지 못해 부결되었습니다.",
+                 eligible=d.eligible, cast=d.cast, quorum=d.quorum, yes=d.yes, needed=d.needed)
+
+
+DECISION_RULES: dict[str, DecisionRule] = {r.key: r for r in (MajorityOfMembers(),)}
+DEFAULT_DECISION_RULE = "majority"
+
+
 class YesNo(Method):
-    """Yes / no / abstain on each motion, with a quorum: a majority of members cast, a majority of those in favour."""
+    """Yes / no / abstain on each motion, decided by a rule (재적 과반 출석, 출석 과반 찬성 by default)."""
 
     key = "yes_no"
     label = _l("찬반 표결(재적 과반 출석, 출석 과반 찬성)")
+    decides_by_quorum = True
 
     def parse_form(self, round_, form, voter_id):
         return self.validate(round_, {"votes": {str(o.id): form.get(f"vote-{o.id}", "") for o in round_.options}},
@@ -268,17 +354,26 @@ class YesNo(Method):
         return [f"{options[o].title}: {words[v]}" for o, v in content["votes"].items() if o in options]
 
     def tally(self, round_, contents, eligible):
+        rule = DECISION_RULES[DEFAULT_DECISION_RULE]
         cast = len(contents)
-        quorum_met = eligible is None or cast * 2 > eligible
         result = {}
+        decision = rule.decide(eligible, cast, 0)
         for option in round_.options:
             key = str(option.id)
             counts = Counter(c["votes"][key] for c in contents)
-            yes = counts["yes"]
-            result[key] = {"yes": yes, "no": counts["no"], "abstain": counts["abstain"],
-                           "passed": quorum_met and yes * 2 > cast}
-        return {"motions": result, "cast": cast, "eligible": eligible, "quorum_met": quorum_met,
+            decision = rule.decide(eligible, cast, counts["yes"])
+            result[key] = {"yes": counts["yes"], "no": counts["no"], "abstain": counts["abstain"],
+                           "passed": decision.passed}
+        return {"motions": result, "cast": cast, "eligible": eligible, "rule": rule.key,
+                "quorum": decision.quorum, "quorum_met": decision.quorum_met,
                 "selected": [k for k, v in result.items() if v["passed"]]}
+
+    @staticmethod
+    def decision(data: dict, option_id: str) -> Decision:
+        """A counted motion's outcome, worked out again from the numbers the result keeps (so a result
+        stored without a base reads as not passed, whatever it once said)."""
+        rule = DECISION_RULES.get(data.get("rule") or DEFAULT_DECISION_RULE, DECISION_RULES[DEFAULT_DECISION_RULE])
+        return rule.decide(data.get("eligible"), data.get("cast", 0), data["motions"][option_id]["yes"])
 
 
 class Ranked(Method):

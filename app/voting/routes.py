@@ -34,15 +34,26 @@ def _round_for(round_id: int, permission: str = "vote.view"):
 
 
 @bp.app_template_global()
-def result_chart(round_, data: dict, options: dict) -> dict:
-    """Bars for the results chart: (label, value, selected?, text) rows and the scale's maximum."""
-    selected = set(data.get("selected") or [])
+def result_chart(round_, data: dict, options: dict, final: bool = True) -> dict:
+    """Bars for the results chart: (label, value, selected?, text) rows and the scale's maximum.
+
+    A running count (``final`` false) marks nothing as selected: nothing is decided before the close.
+    """
+    selected = set(data.get("selected") or []) if final else set()
     if round_.method == "score":
         rows = [(options[o].title, float(data["scores"][o]), o in selected, data["scores"][o]) for o in data["ranking"]]
         return {"rows": rows, "max": 5}
     votes = sorted(data["votes"].items(), key=lambda kv: -kv[1])
     rows = [(options[o].title, n, o in selected, str(n)) for o, n in votes]
     return {"rows": rows, "max": max((n for _o, n in votes), default=0)}
+
+
+@bp.app_template_global()
+def yes_no_decision(data: dict, option_id: str):
+    """A motion's outcome with its numbers and reason (see methods.YesNo.decision)."""
+    from app.voting.methods import YesNo
+
+    return YesNo.decision(data, option_id)
 
 
 @bp.route("/")
@@ -164,7 +175,7 @@ def results(round_id: int):
         return render_template("voting/results_pending.html", round=round_), 403 if round_.status is RoundStatus.DRAFT else 200
     shown = services.shown_result(round_)
     return render_template("voting/results.html", round=round_, result=shown["stored"], data=shown["data"],
-                           live=shown["live"], shown=shown,
+                           live=shown["live"], shown=shown, final=services.result_is_final(round_),
                            method=services.method_of(round_), rule_labels=RULE_LABELS,
                            turnout=services.turnout(round_), options={str(o.id): o for o in round_.options})
 
@@ -172,10 +183,11 @@ def results(round_id: int):
 @bp.route("/<int:round_id>/projector")
 def projector(round_id: int):
     round_ = _round_for(round_id)
-    show = services.results_visible(round_, current_user)
+    # A projector is a public screen, whoever is logged in on its computer: it shows what the public may see.
+    show = services.results_visible(round_, None)
     shown = services.shown_result(round_) if show else {"data": None}
     return render_template("voting/projector.html", round=round_, turnout=services.turnout(round_),
-                           data=shown["data"], shown=shown,
+                           data=shown["data"], shown=shown, final=services.result_is_final(round_),
                            options={str(o.id): o for o in round_.options})
 
 

@@ -131,14 +131,27 @@ def latest_result(round_: VoteRound) -> VoteResult | None:
                               .order_by(VoteResult.id.desc())).first()
 
 
-def results_visible(round_: VoteRound, user) -> bool:
+def results_visible(round_: VoteRound, user=None) -> bool:
+    """Whether ``user`` may see the round's counts now (``None``: the public, as on a projector).
+
+    While the round is open, everyone sees the running count only where staff chose live results
+    (and never who wins: see :func:`result_is_final`). After the close the count is staff's alone
+    until they publish it.
+    """
     from app.permissions import can
 
     if round_.status is RoundStatus.PUBLISHED:
         return True
-    if can("vote.manage", round_, user) and round_.status is RoundStatus.TALLIED:
-        return True
-    return round_.live_results and round_.status in (RoundStatus.OPEN, RoundStatus.CLOSED, RoundStatus.TALLIED)
+    if round_.status is RoundStatus.OPEN:
+        return bool(round_.live_results)
+    if round_.status in (RoundStatus.CLOSED, RoundStatus.TALLIED):
+        return user is not None and can("vote.manage", round_, user)
+    return False
+
+
+def result_is_final(round_: VoteRound) -> bool:
+    """Whether a shown count may say what passed or was selected: only once voting has closed."""
+    return round_.status in (RoundStatus.CLOSED, RoundStatus.TALLIED, RoundStatus.PUBLISHED)
 
 
 # --- setting up -------------------------------------------------------------
@@ -301,7 +314,7 @@ def _frozen_rules(round_: VoteRound) -> dict[str, Any]:
         "method": round_.method, "eligibility": round_.eligibility, "event_id": round_.event_id,
         "budget": round_.budget,
         "min_picks": round_.min_picks, "max_picks": round_.max_picks, "seats": round_.seats,
-        "min_age": round_.min_age,
+        "min_age": round_.min_age, "eligible_count": round_.eligible_count,
         "tally_rule": round_.tally_rule, "allow_revote": round_.allow_revote,
         "options": [{"id": o.id, "title": o.title, "cost": o.cost, "proposer_id": o.proposer_id}
                     for o in round_.options],
@@ -312,7 +325,8 @@ def _frozen_rules(round_: VoteRound) -> dict[str, Any]:
 
 
 def open_round(round_: VoteRound, *, actor: User | None, commit: bool = True) -> None:
-    """Open voting now: the rules freeze and, for member votes, the voter list is fixed."""
+    """Open voting now: the rules freeze, the electorate a quorum counts from (재적) is fixed and,
+    for member votes, so is the voter list."""
     if round_.status not in (RoundStatus.DRAFT, RoundStatus.SCHEDULED):
         raise Conflict(_("이미 시작했거나 끝난 투표입니다."))
     method_of(round_).check_setup(round_)
@@ -326,6 +340,10 @@ def open_round(round_: VoteRound, *, actor: User | None, commit: bool = True) ->
         ids = eligibility.snapshot(round_)
         db.session.add_all(EligibleVoter(round_id=round_.id, user_id=i) for i in ids)
         round_.eligible_count = len(ids)
+    elif method_of(round_).decides_by_quorum:
+        # A quorum counts from the electorate as it stands now (재적), frozen: people who check in
+        # later may still vote, but they do not move the base the vote is decided against.
+        round_.eligible_count = eligibility.base(round_)
     round_.frozen_rules = _frozen_rules(round_)
     _transition(round_, RoundStatus.OPEN, actor, "vote.open", commit=commit, eligible=round_.eligible_count,
                 rules_hash=hashlib.sha256(json.dumps(round_.frozen_rules, sort_keys=True).encode()).hexdigest())
@@ -503,6 +521,9 @@ def cast_ballot(round_: VoteRound, user: User, form) -> tuple[str, list[str]]:
         commit_keeping_loaded(db.session)
     except IntegrityError:
         db.session.rollback()
+        if round_.allow_revote:  # a stale tab: say how this round lets the vote change
+            raise Conflict(_("이미 투표하셨습니다. 이 투표는 마감 전까지 바꿀 수 있습니다. 처음 받은 영수증 번호를 넣고 "
+                             "'다시 투표하기'로 투표해 주세요."))
         raise Conflict(_("이미 투표했습니다. 한 사람은 한 번만 투표할 수 있습니다."))
     return code, described
 

@@ -322,3 +322,93 @@ def test_a_vote_of_another_event_cannot_be_driven_from_this_console(client, db, 
     assert "이 행사의 투표가 아닙니다" in text(response)
     db.session.refresh(round_)
     assert round_.status is RoundStatus.DRAFT
+
+
+# --- trust in the verdict ----------------------------------------------------------------------
+
+def _check_in(db, make, event, n):
+    people = [make.user(name=f"참석{i}") for i in range(n)]
+    db.session.add_all(Attendance(event_id=event.id, user_id=p.id, mode=AttendanceMode.ON_SITE) for p in people)
+    db.session.commit()
+    return people
+
+
+def _quick_vote(client, event, title, **extra):
+    response = client.post(f"/events/{event.id}/console/votes", data={
+        "vote-title": title, "vote-question": f"{title}: 추진할까요?", "vote-minutes": "10", **extra})
+    assert response.status_code == 302, text(response)
+    return response
+
+
+def test_one_ballot_of_twenty_attendees_does_not_pass_a_quick_vote(app, client, db, make, town_hall):
+    people = _check_in(db, make, town_hall, 20)
+    login(client, town_hall.staff)
+    assert "지금 체크인한 참석자: 20명" in text(client.get(f"/events/{town_hall.id}/console"))  # staff see the base
+    _quick_vote(client, town_hall, "바로 묻기")
+    round_ = db.session.scalar(select(VoteRound).where(VoteRound.event_id == town_hall.id))
+    assert round_.eligible_count == 20  # the quorum's base: those checked in when it opened
+    _check_in(db, make, town_hall, 3)  # latecomers may vote, but the base stays as it was frozen
+    voter = app.test_client()
+    login(voter, people[0])
+    assert voter.post(f"/votes/{round_.id}/ballot", data={f"vote-{round_.options[0].id}": "yes"}).status_code == 200
+    assert "재적 20명" in text(client.get(f"/events/{town_hall.id}/console"))
+    for action in ("close", "tally", "publish"):
+        assert client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/{action}").status_code == 302
+    public = app.test_client()
+    for url in (f"/votes/{round_.id}/results", f"/votes/{round_.id}/projector", f"/events/{town_hall.id}/projector"):
+        page = text(public.get(url))
+        assert "부결" in page and "가결" not in page.replace("가결되지", ""), url
+        assert "재적 20명" in page and "출석(투표) 1명" in page and "찬성" in page, url
+        assert "의결정족수에 미달했으므로 부결되었습니다" in page, url
+
+
+def test_a_quick_vote_keeps_its_results_hidden_unless_staff_choose_otherwise(client, db, town_hall):
+    login(client, town_hall.staff)
+    console = text(client.get(f"/events/{town_hall.id}/console"))
+    checkbox = console[console.index('id="vote-live_results"') - 200:console.index('id="vote-live_results"') + 100]
+    assert "checked" not in checkbox
+    _quick_vote(client, town_hall, "기본값")
+    round_ = db.session.scalar(select(VoteRound).where(VoteRound.event_id == town_hall.id))
+    assert round_.live_results is False
+
+
+def test_the_projectors_and_live_page_show_no_verdict_before_it_is_published(app, client, db, make, town_hall,
+                                                                            monkeypatch):
+    monkeypatch.setitem(app.config, "LIVE_RESULTS_BATCH", 1)
+    people = _check_in(db, make, town_hall, 3)
+    login(client, town_hall.staff)
+    _quick_vote(client, town_hall, "중간 집계", **{"vote-live_results": "y"})
+    round_ = db.session.scalar(select(VoteRound).where(VoteRound.event_id == town_hall.id))
+    for person in people[:2]:
+        voter = app.test_client()
+        login(voter, person)
+        voter.post(f"/votes/{round_.id}/ballot", data={f"vote-{round_.options[0].id}": "yes"})
+    public = app.test_client()
+    projector = text(public.get(f"/events/{town_hall.id}/projector"))
+    assert "중간 집계" in projector and "가결" not in projector  # counts while open, as staff chose; no verdict
+    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close")
+    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/tally")
+    staff_screen = text(client.get(f"/events/{town_hall.id}/projector"))  # staff logged in on the hall's computer
+    assert "가결" not in staff_screen and "찬성" not in staff_screen
+    assert "가결" not in text(public.get(f"/events/{town_hall.id}/projector"))
+    assert "가결" not in text(public.get(f"/votes/{round_.id}/results"))
+    _http, sock = follower(app, make)
+    assert join(sock, town_hall)["state"]["vote"]["results"] is False  # no "see the results" link yet
+    assert 'href="/votes/%d/results"' % round_.id not in text(public.get(f"/events/{town_hall.id}/live"))
+    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/publish")
+    assert "가결" in text(public.get(f"/events/{town_hall.id}/projector"))
+    assert join(sock, town_hall)["state"]["vote"]["results"] is True
+
+
+def test_every_open_vote_of_the_event_stays_on_the_live_page(app, client, db, make, town_hall):
+    login(client, town_hall.staff)
+    _quick_vote(client, town_hall, "첫째 투표", **{"vote-client_token": "t1"})
+    _quick_vote(client, town_hall, "둘째 투표", **{"vote-client_token": "t2"})
+    first, second = db.session.scalars(select(VoteRound).where(VoteRound.event_id == town_hall.id)
+                                       .order_by(VoteRound.id)).all()
+    page = text(app.test_client().get(f"/events/{town_hall.id}/live"))
+    assert "첫째 투표" in page and "둘째 투표" in page
+    assert f'href="/votes/{first.id}"' in page and f'href="/votes/{second.id}"' in page
+    _http, sock = follower(app, make)
+    votes = join(sock, town_hall)["state"]["votes"]
+    assert [(v["id"], v["open"]) for v in votes] == [(second.id, True), (first.id, True)]  # the one on screen first

@@ -313,10 +313,14 @@ def test_live_results_move_only_in_batches_so_one_ballot_never_shows(client, db,
     page = text(client.get(results))
     assert _votes_shown(page) == {"놀이터": 3, "도서관": 1, "쉼터": 2} and "지금 보이는 집계에는 6표" in page
 
-    # After the close every ballot counts (no more can come), and publication shows the stored tally.
+    # After the close the count is staff's until they publish it; staff see every ballot (no more can come),
+    # and publication shows the stored tally to everyone.
     _vote(client, auth, make, round_, {"pick": [library]})
     services.close_round(round_, actor=rounds.staff)
+    assert _votes_shown(text(client.get(results))) == {}
+    auth.login(rounds.staff)
     assert _votes_shown(text(client.get(results))) == {"놀이터": 3, "도서관": 2, "쉼터": 2}
+    auth.logout()
     services.request_tally(round_, actor=rounds.staff)
     services.publish(round_, actor=rounds.staff)
     assert _votes_shown(text(client.get(results))) == {"놀이터": 3, "도서관": 2, "쉼터": 2}

@@ -22,5 +22,6 @@ class QuickVoteForm(FlaskForm):
     question = StringField(_l("묻는 내용(찬성·반대·기권)"), validators=[DataRequired(_l("묻는 내용을 적어 주세요.")), Length(max=200)])
     minutes = IntegerField(_l("투표 시간(분)"), default=10, validators=[
         InputRequired(_l("투표 시간을 적어 주세요.")), NumberRange(min=1, max=240, message=_l("1분에서 240분 사이로 정해 주세요."))])
-    live_results = BooleanField(_l("투표 중에도 전광판에 결과 보이기"), default=True)
+    live_results = BooleanField(_l("투표 중에도 전광판에 중간 집계 보이기"), default=False,
+                                description=_l("켜면 투표 중에도 득표수가 보입니다. 통과 여부는 마감 뒤에만 나옵니다."))
     client_token = HiddenField()

@@ -47,15 +47,17 @@ def projector(event_id: int):
     event = _follow(event_id)
     state = services.snapshot(event)
     round_ = services.round_on_screen(event)
-    shown, options = {"data": None}, {}
+    shown, options, final = {"data": None}, {}, False
     if round_ is not None:
         from app.voting import services as voting
 
-        if voting.results_visible(round_, current_user):
+        # The hall's screen shows what the public may see, whoever is logged in on its computer.
+        if voting.results_visible(round_, None):
             shown = voting.shown_result(round_)
             options = {str(o.id): o for o in round_.options}
+            final = voting.result_is_final(round_)
     return render_template("events/projector.html", event=event, state=state, round=round_, data=shown["data"],
-                           shown=shown, options=options)
+                           shown=shown, options=options, final=final)
 
 
 def _console_page(event, status: int = 200, **forms):
@@ -69,6 +71,7 @@ def _console_page(event, status: int = 200, **forms):
         vote_form.client_token.data = uuid.uuid4().hex
     return render_template("events/console.html", event=event, state=services.snapshot(event),
                            rounds=services.event_rounds(event), on_screen=services.round_on_screen(event),
+                           attendees=services.checked_in(event),
                            announcements=services.announcements(event, limit=50), action_form=EmptyForm(formdata=None),
                            RoundStatus=RoundStatus, **forms), status
 

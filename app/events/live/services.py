@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -72,6 +72,11 @@ def event_rounds(event: Event) -> list[VoteRound]:
                                    .order_by(VoteRound.id.desc())))
 
 
+def checked_in(event: Event) -> int:
+    """How many are checked in now: the base (재적) a quick vote opened now would count its quorum from."""
+    return db.session.scalar(select(func.count()).select_from(Attendance).where(Attendance.event_id == event.id))
+
+
 def round_on_screen(event: Event, state: LiveState | None = None) -> VoteRound | None:
     """The vote the console put on screen, else the event's newest vote that is not a draft."""
     state = state if state is not None else state_of(event)
@@ -89,8 +94,12 @@ def _kst(moment: datetime | None) -> str:
     return (moment + KST).strftime("%H:%M") if moment else ""
 
 
-def vote_view(round_: VoteRound | None, viewer=None) -> dict[str, Any] | None:
-    """What the live page and projector show about a vote: status, turnout, links, and whether results show."""
+def vote_view(round_: VoteRound | None) -> dict[str, Any] | None:
+    """What the live page and projector show about a vote: status, turnout, links, and whether results show.
+
+    Pushed to everyone in the room, so ``results`` is what the public may see (never a result staff
+    have counted but not published).
+    """
     if round_ is None:
         return None
     from app.voting import services as voting
@@ -100,12 +109,19 @@ def vote_view(round_: VoteRound | None, viewer=None) -> dict[str, Any] | None:
         "id": round_.id, "title": round_.title, "status": round_.status.value, "status_label": round_.status.label,
         "open": round_.status is RoundStatus.OPEN, "cast": turnout["cast"], "eligible": turnout["eligible"],
         "closes_at": _kst(round_.closes_at),
-        "results": voting.results_visible(round_, viewer) if viewer is not None else (
-            round_.status is RoundStatus.PUBLISHED or (round_.live_results and round_.status is not RoundStatus.DRAFT)),
+        "results": voting.results_visible(round_, None),
         "url": link("voting.detail", round_id=round_.id),
         "results_url": link("voting.results", round_id=round_.id),
         "turnout_url": link("voting.turnout_json", round_id=round_.id),
     }
+
+
+def votes_to_follow(event: Event, state: LiveState | None = None) -> list[VoteRound]:
+    """The votes a participant can act on: the one on screen first, then every other open vote of the event."""
+    on_screen = round_on_screen(event, state)
+    shown = [on_screen] if on_screen is not None else []
+    return shown + [r for r in reversed(event_rounds(event))
+                    if r.status is RoundStatus.OPEN and (on_screen is None or r.id != on_screen.id)]
 
 
 def snapshot(event: Event, state: LiveState | None = None) -> dict[str, Any]:
@@ -120,6 +136,7 @@ def snapshot(event: Event, state: LiveState | None = None) -> dict[str, Any]:
         "announcements": [{"id": a.id, "text": a.text, "at": _kst(a.created_at)} for a in announcements(event)],
         "qa_open": bool(event.qa_open),
         "vote": vote_view(round_on_screen(event, state)),
+        "votes": [vote_view(r) for r in votes_to_follow(event, state)],
     }
 
 
@@ -228,7 +245,7 @@ def _eligibility_for_event() -> str:
 
 
 def launch_quick_vote(event: Event, *, title: str, question: str, minutes: int, actor: User,
-                      live_results: bool = True, client_token: str | None = None) -> VoteRound:
+                      live_results: bool = False, client_token: str | None = None) -> VoteRound:
     """Put a yes/no question to the people attending (on site or online) and open it now.
 
     One transaction: the round, its question, the opening and the console showing it commit

@@ -26,19 +26,72 @@
 
     function voteKey(vote) { return vote ? vote.id + ":" + vote.status + ":" + (vote.results ? "True" : "False") : ""; }
 
-    function pollTurnout(vote) {
+    function turnoutNode(vote) {
+      if (projector) { return el("vote-turnout"); }
+      return root.querySelector('[data-vote-id="' + vote.id + '"] [data-live="vote-turnout"]');
+    }
+
+    function pollTurnout(votes) {
       if (turnoutTimer) { clearInterval(turnoutTimer); turnoutTimer = null; }
-      if (!vote || !vote.open || !vote.turnout_url) { return; }
+      var open = (votes || []).filter(function (v) { return v && v.open && v.turnout_url; });
+      if (!open.length) { return; }
       turnoutTimer = setInterval(function () {
-        fetch(vote.turnout_url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (t) {
-          if (projector && root.getAttribute("data-live-results") === "true" && t.cast !== vote.cast) {
-            window.location.reload();  // live results: the server redraws the chart and table
-            return;
-          }
-          text(el("vote-turnout"), votedText.replace("{n}", t.cast));
-          if (t.status !== "open") { clearInterval(turnoutTimer); turnoutTimer = null; }
-        }).catch(function () { /* the next push or poll catches up */ });
+        open.forEach(function (vote) {
+          if (!vote.open) { return; }
+          fetch(vote.turnout_url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (t) {
+            if (projector && root.getAttribute("data-live-results") === "true" && t.cast !== vote.cast) {
+              window.location.reload();  // live results: the server redraws the chart and table
+              return;
+            }
+            text(turnoutNode(vote), votedText.replace("{n}", t.cast));
+            if (t.status !== "open") { vote.open = false; }
+          }).catch(function () { /* the next push or poll catches up */ });
+        });
       }, 5000);
+    }
+
+    function link(href, className, label, title) {
+      var a = document.createElement("a");
+      a.href = href;
+      a.className = className;
+      a.textContent = label || "";
+      var hint = document.createElement("span");
+      hint.className = "sr-only";
+      hint.textContent = " — " + title;
+      a.appendChild(hint);
+      return a;
+    }
+
+    function renderVotes(list) {
+      var box = el("votes"), ul = el("vote-list");
+      if (!box || !ul) { return; }
+      ul.textContent = "";
+      list.forEach(function (vote) {
+        var li = document.createElement("li");
+        li.className = "live-vote-item";
+        li.setAttribute("data-vote-id", String(vote.id));
+        var meta = document.createElement("p");
+        meta.className = "card-meta";
+        var badge = document.createElement("span");
+        badge.className = "krds-badge bg-primary small";
+        badge.textContent = vote.status_label;
+        meta.appendChild(badge);
+        var title = document.createElement("h3");
+        title.textContent = vote.title;
+        var turnout = document.createElement("p");
+        turnout.setAttribute("data-live", "vote-turnout");
+        turnout.setAttribute("aria-live", "polite");
+        turnout.textContent = votedText.replace("{n}", vote.cast);
+        var row = document.createElement("div");
+        row.className = "btn-row";
+        if (vote.open) { row.appendChild(link(vote.url, "krds-btn primary medium", box.getAttribute("data-text-go"), vote.title)); }
+        if (vote.results) {
+          row.appendChild(link(vote.results_url, "krds-btn secondary medium", box.getAttribute("data-text-results"), vote.title));
+        }
+        li.appendChild(meta); li.appendChild(title); li.appendChild(turnout); li.appendChild(row);
+        ul.appendChild(li);
+      });
+      show(box, list.length > 0);
     }
 
     function renderAnnouncements(list) {
@@ -79,17 +132,13 @@
       text(el("segment-text"), seg.text);
       text(el("segment-since"), seg.since ? "· " + seg.since : "");
       renderAnnouncements(state.announcements || []);
-      var vote = state.vote;
-      show(el("vote"), !!vote);
-      if (vote) {
-        text(el("vote-title"), vote.title);
-        text(el("vote-status"), vote.status_label);
-        text(el("vote-turnout"), votedText.replace("{n}", vote.cast));
-        var go = el("vote-link"), res = el("vote-results");
-        if (go) { go.href = vote.url; show(go, vote.open); }
-        if (res) { res.href = vote.results_url; show(res, vote.results); }
+      if (projector) {
+        if (state.vote) { text(el("vote-turnout"), votedText.replace("{n}", state.vote.cast)); }
+        pollTurnout(state.vote ? [state.vote] : []);
+      } else {
+        renderVotes(state.votes || []);
+        pollTurnout(state.votes || []);
       }
-      pollTurnout(vote);
       root.setAttribute("data-qa-open", state.qa_open ? "true" : "false");
       // The forums' Q&A widget (if on the page) opens and closes with the console's switch.
       var qaState = document.querySelector(".forum-qa .qa-state");
