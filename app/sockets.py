@@ -41,6 +41,9 @@ def _connect(auth=None):
     # The default namespace is public (live pages can be followed logged out);
     # feature namespaces decide for themselves who may connect.
     try:
+        from app import socket_auth
+
+        socket_auth.join_login_rooms()  # logging out drops this socket at once
         return True
     finally:
         db.session.remove()
