@@ -11,6 +11,7 @@ import functools
 from flask_login import current_user
 from flask_socketio import disconnect
 
+from app import socket_auth
 from app.extensions import db, socketio
 from app.utils import on_commit
 
@@ -41,8 +42,6 @@ def _connect(auth=None):
     # The default namespace is public (live pages can be followed logged out);
     # feature namespaces decide for themselves who may connect.
     try:
-        from app import socket_auth
-
         socket_auth.join_login_rooms()  # logging out drops this socket at once
         return True
     finally:

@@ -116,6 +116,7 @@ def _failed_login_ceiling(view):
         under_limit("login-failures", _login_address_limit(), address, hit=True)
         if crowded:
             services.penalize_failed_login(request.form.get("email", ""))
+            session.pop("_flashes", None)  # the 429 page says it all
             abort(429)
         return response
 

@@ -77,6 +77,9 @@ def _join(data=None):
 @socketio.on("leave", namespace=services.NAMESPACE)
 def _leave(data=None):
     try:
+        if socket_auth.login_ended(request.sid):
+            disconnect()
+            return {"ok": False, "error": _("로그아웃되어 연결을 끊었습니다. 다시 로그인해 주세요.")}
         event = _event_from(data)
         if event is not None:
             leave_room(services.room(event.id))
