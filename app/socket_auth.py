@@ -20,6 +20,7 @@ from a socket whose login has ended meanwhile (:func:`login_ended`).
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -95,12 +96,18 @@ def end_logins(*, sessions: list[int] = (), user_id: int | None = None) -> None:
     """Disconnect now, on every process, the sockets opened under these login sessions (or, given
     ``user_id``, every socket of that person). Call after the commit that ended them."""
     rooms = [_session_room(s) for s in sessions] + ([_person_room(user_id)] if user_id is not None else [])
-    for namespace in ("/", *_namespaces):
-        for room in rooms:
-            try:
-                socketio.close_room(room, namespace=namespace)
-            except Exception:  # the queue is down: the sweep and the per-event check still end them
-                log.exception("sockets: could not close %s on %s", room, namespace)
+
+    def close():
+        for namespace in ("/", *_namespaces):
+            for room in rooms:
+                try:
+                    socketio.close_room(room, namespace=namespace)
+                except Exception:  # the queue is down: the sweep and the per-event check still end them
+                    log.exception("sockets: could not close %s on %s", room, namespace)
+
+    # This process's sockets are disconnected right here, and their disconnect handlers free "the"
+    # database session: in a context of their own, not the caller's request (which may go on using it).
+    contextvars.Context().run(close)
 
 
 def _drop_login_room(manager, room, namespace: str | None) -> None:

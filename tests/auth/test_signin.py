@@ -154,6 +154,17 @@ def test_log_out_everywhere_ends_every_session_remember_cookie_and_socket(app, d
     assert _log_in(app.test_client(), user)  # the password still works: only the logins ended
 
 
+def test_a_new_password_drops_the_other_browsers_sockets_at_once(app, db, make, room, socket_of):
+    user = make.user()
+    here, there = _log_in(app.test_client(), user), _log_in(app.test_client(), user)
+    mine, theirs = socket_of(here), socket_of(there)
+    response = here.post("/account/me/password", data={
+        "current_password": PASSWORD, "password": "changed-password", "password_confirm": "changed-password"})
+    assert response.status_code == 302
+    assert not theirs.is_connected(NAMESPACE)
+    assert mine.is_connected(NAMESPACE) and _logged_in(here)
+
+
 def test_log_out_everywhere_needs_a_login(client, db):
     response = client.post("/account/me/logout-everywhere")
     assert response.status_code == 302 and "/account/login" in response.headers["Location"]
