@@ -102,9 +102,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
-    socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], async_mode="threading",
-                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
-                      manage_session=False, channel=app.config.get("SOCKETIO_CHANNEL", "flask-socketio"))
+    from app.socket_auth import client_manager  # the queue's manager, made to drop sockets whose login ends
+
+    socketio.init_app(app, client_manager=client_manager(app.config["SOCKETIO_MESSAGE_QUEUE"],
+                                                         app.config.get("SOCKETIO_CHANNEL", "flask-socketio")),
+                      async_mode="threading", cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []) or None,
+                      manage_session=False)
 
     from app.tasks import celery_init_app
 

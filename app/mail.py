@@ -3,17 +3,23 @@
 Every message is stored first, in the same transaction as the change it
 reports, and delivered by a task after commit. On the embedded default
 (no MAIL_SERVER) delivery means writing it to the log; staff read the
-outbox in the admin screens.
+outbox in the admin screens, where no live secret may show: :func:`redact_secrets`.
 """
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from celery import shared_task
 from flask import current_app
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
+from werkzeug.routing.converters import UnicodeConverter
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +55,55 @@ def send_mail(recipient: str, subject: str, body: str, user_id: int | None = Non
     db.session.flush()
     defer(deliver_mail, message.id)
     return message
+
+
+HIDDEN = "[가림]"
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_RULE_ARG = re.compile(r"<(?:[^<>]*:)?(\w+)>")
+_DIGITS = re.compile(r"(?<!\d)\d{6,}(?!\d)")  # one-time codes (a guest's six digits)
+_LABELLED_CODE = re.compile(r"(코드(?:는|:)\s*|\bcode(?: is|:)\s*)([A-Za-z0-9][A-Za-z0-9-]{3,})", re.IGNORECASE)
+_TOKEN_LIKE = re.compile(r"^(?=.*[0-9A-Z_.])[A-Za-z0-9_.~=-]{16,}$")
+
+
+def redact_secrets(text: str | None) -> str:
+    """``text`` (a mail or a text message) with every live secret hidden and the rest left readable.
+
+    Hidden: the free-text parts of this site's links (a reset or verification token, a ticket or
+    guest code: a link's numbers and fixed words are kept), every query value, any other link part
+    that looks like a token, runs of six or more digits, and whatever follows "코드:" / "code:".
+    Staff read the outbox; a live link there would let them act as its recipient.
+    """
+    if not text:
+        return ""
+    text = _URL.sub(lambda match: _redact_url(match.group(0)), text)
+    text = _LABELLED_CODE.sub(lambda match: match.group(1) + HIDDEN, text)
+    return _DIGITS.sub(HIDDEN, text)
+
+
+def _redact_url(url: str) -> str:
+    trail = ""
+    while url and url[-1] in ".,;:!?)]}":  # sentence punctuation is not part of the link
+        trail, url = url[-1] + trail, url[:-1]
+    parts = urlsplit(url)
+    query = urlencode([(key, HIDDEN) for key, _value in parse_qsl(parts.query, keep_blank_values=True)])
+    path = _redact_path(parts.path)
+    return urlunsplit((parts.scheme, parts.netloc, path, query, "")) + trail
+
+
+def _redact_path(path: str) -> str:
+    try:
+        rule, args = current_app.url_map.bind("localhost").match(path, method="GET", return_rule=True)
+    except (HTTPException, RoutingException):  # not a page of this site: hide what looks like a token
+        return "/".join(HIDDEN if _TOKEN_LIKE.match(segment) else segment for segment in path.split("/"))
+
+    def part(match: re.Match) -> str:
+        name = match.group(1)
+        converter = rule._converters.get(name)  # werkzeug keeps no public map of a rule's converters
+        if type(converter) is UnicodeConverter:
+            return HIDDEN  # a free-text part of a route is a token or a code
+        return str(args.get(name, ""))
+
+    return _RULE_ARG.sub(part, rule.rule)
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)

@@ -11,6 +11,7 @@ import functools
 from flask_login import current_user
 from flask_socketio import disconnect
 
+from app import socket_auth
 from app.extensions import db, socketio
 from app.utils import on_commit
 
@@ -41,6 +42,7 @@ def _connect(auth=None):
     # The default namespace is public (live pages can be followed logged out);
     # feature namespaces decide for themselves who may connect.
     try:
+        socket_auth.join_login_rooms()  # logging out drops this socket at once
         return True
     finally:
         db.session.remove()

@@ -13,7 +13,12 @@ from app.bodies import services as body_services
 from app.bodies.forms import DecisionForm
 from app.errors import ServiceError
 from app.extensions import db
+from app.mail import redact_secrets
 from app.permissions import require
+
+
+# Every outbox page (mail here, text messages in events) shows messages through this filter.
+bp.app_template_filter("redact_secrets")(redact_secrets)
 
 
 def _page_arg() -> int:

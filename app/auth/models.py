@@ -87,8 +87,17 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", order_by="PrivacyConsent.consented_at"
     )
 
+    # The login session this object was loaded for (or just started), not stored on the row:
+    # set by app.auth.services.start_session and by the user loader.
+    login_key = None
+    login_session_id = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What Flask-Login keeps in the session and remember-me cookies: the user, the password's
+        session token and the key of this browser's login session (see :class:`LoginSession`)."""
+        if not self.login_key:
+            raise RuntimeError("no login session: call app.auth.services.start_session(user) before login_user")
+        return f"{self.id}:{self.session_token}:{self.login_key}"
 
     @property
     def is_active(self) -> bool:
@@ -121,6 +130,24 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role.value}>"
+
+
+class LoginSession(db.Model):
+    """One sign-in on one browser (로그인 세션).
+
+    The session cookie and the remember-me cookie both carry its key, and the user loader accepts
+    them only while the row is open: logging out ends the row, so a copy of either cookie taken
+    before stops working at once. "Log out everywhere" ends every open row of the person.
+    Only a hash of the key is stored.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    ended_at: Mapped[datetime | None]
 
 
 class PrivacyConsent(db.Model):

@@ -1,12 +1,14 @@
 """Account pages."""
 from __future__ import annotations
 
+import functools
 import json
 
 from flask import (
-    Response, current_app, flash, redirect, render_template, request, session, url_for,
+    Response, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services, two_factor_views
@@ -16,7 +18,7 @@ from app.auth.forms import (
 )
 from app.auth.models import Residency
 from app.errors import ServiceError, show_on_form
-from app.extensions import limiter
+from app.extensions import limiter, under_limit
 from app.inputs import safe_next as _safe_next  # only local paths after login (no open redirect)
 from app.notifications import mark_all_read, recent_notifications
 
@@ -35,8 +37,6 @@ def _address_and_account() -> str:
     """The client address and the account tried: guesses at one account from one place are few,
     while a town hall's residents, all behind the venue's one address, can each log in."""
     import hashlib
-
-    from flask_limiter.util import get_remote_address
 
     account = hashlib.sha256(services.normalize_email(request.form.get("email", "")).encode()).hexdigest()[:24]
     return f"{get_remote_address()}|{account}"
@@ -91,11 +91,35 @@ def resend_verification():
     return redirect(url_for("auth.profile"))
 
 
+def _failed_login_ceiling(view):
+    """A ceiling per client address on failed logins (LOGIN_ADDRESS_RATE_LIMIT, 30 a minute).
+
+    Past it a wrong password gets 429 and locks that account's back-off at once, so one address
+    trying passwords on many accounts gets one guess per account at a time; a right password still
+    gets in, because at a town hall every phone shares the venue's one address."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if request.method != "POST":
+            return view(*args, **kwargs)
+        address = get_remote_address()
+        crowded = not under_limit("login-failures", _login_address_limit(), address)
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 302:  # logged in
+            return response
+        under_limit("login-failures", _login_address_limit(), address, hit=True)
+        if crowded:
+            services.penalize_failed_login(request.form.get("email", ""))
+            session.pop("_flashes", None)  # the 429 page says it all
+            abort(429)
+        return response
+
+    return wrapped
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, key_func=_address_and_account, methods=["POST"])
-# and a ceiling per address on failed attempts (each account also locks): a room logging in is not
-# slowed, one address trying a password on many accounts is.
-@limiter.limit(_login_address_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+@_failed_login_ceiling
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
@@ -111,19 +135,39 @@ def login():
             if second is not None:  # the code (or, for staff who must, enrolment) comes first
                 return second
             session.clear()  # no session fixation
+            services.start_session(user)  # what logging out will end
             login_user(user, remember=form.remember.data)
             flash(_("로그인되었습니다."), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 422
 
 
+def _forget_this_browser() -> None:
+    """Drop the session, then log out: in this order Flask-Login's order to delete the remember-me
+    cookie survives (clearing the session after it would drop the order and keep the cookie)."""
+    session.clear()
+    logout_user()
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        if current_user.is_authenticated:
+            services.end_session(current_user)
+        _forget_this_browser()
         flash(_("로그아웃되었습니다."), "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/me/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    if EmptyForm().validate_on_submit():
+        services.end_all_sessions(current_user)
+        _forget_this_browser()
+        flash(_("모든 기기에서 로그아웃되었습니다."), "info")
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -209,8 +253,7 @@ def delete_account():
         except ServiceError as error:
             show_on_form(form, error)
         else:
-            logout_user()
-            session.clear()
+            _forget_this_browser()
             flash(_("탈퇴가 완료되었습니다. 그동안 참여해 주셔서 감사합니다."), "info")
             return redirect(url_for("main.index"))
     return render_template("auth/delete_account.html", form=form)

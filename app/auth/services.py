@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,12 +11,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
+from app import audit, socket_auth
 from app.auth.models import (
-    LoginThrottle, PrivacyConsent, Residency, SiteRole, User, new_session_token,
+    LoginSession, LoginThrottle, PrivacyConsent, Residency, SiteRole, User, new_session_token,
 )
 from app.errors import ServiceError
 from app.extensions import db
@@ -74,15 +75,76 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def load_user_from_session(session_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the session token, so a password change logs out everywhere."""
-    user_id, _sep, token = (session_id or "").partition(":")
-    if not user_id.isdigit():
+    """Flask-Login's loader, run on every request: the id names the user, the password's session token
+    and an open login session, so logging out and a password change end the cookies that carry it.
+
+    One query, by the session key's unique index joined to the user's primary key."""
+    user_id, _sep, rest = (session_id or "").partition(":")
+    token, _sep, key = rest.partition(":")
+    if not user_id.isdigit() or not token or not key:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.is_deleted or user.session_token != token:
+    found = db.session.execute(
+        select(User, LoginSession.id)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.key_hash == _key_hash(key), LoginSession.ended_at.is_(None))
+    ).first()
+    if found is None:
         return None
+    user, login_session_id = found
+    if user.id != int(user_id) or user.is_deleted or user.session_token != token:
+        return None
+    user.login_key, user.login_session_id = key, login_session_id
     return user
+
+
+def start_session(user: User) -> None:
+    """Open a login session for ``user`` on this browser; call it right before ``login_user``."""
+    key = secrets.token_urlsafe(24)
+    row = LoginSession(user_id=user.id, key_hash=_key_hash(key), created_at=now())
+    db.session.add(row)
+    db.session.flush()
+    login_session_id = row.id
+    db.session.commit()
+    user.login_key, user.login_session_id = key, login_session_id
+
+
+def _end_sessions(user: User, *, keep: int | None = None) -> list[int]:
+    """End ``user``'s open login sessions (but ``keep``) in this transaction; their ids."""
+    stmt = select(LoginSession.id).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    if keep is not None:
+        stmt = stmt.where(LoginSession.id != keep)
+    ids = list(db.session.scalars(stmt))
+    if ids:
+        db.session.execute(update(LoginSession).where(LoginSession.id.in_(ids)).values(ended_at=now()))
+    return ids
+
+
+def end_session(user: User) -> None:
+    """Log out this browser: its login session ends for good (both cookies), and so do its sockets."""
+    login_session_id = user.login_session_id
+    if login_session_id is None:
+        return
+    db.session.execute(update(LoginSession).where(LoginSession.id == login_session_id,
+                                                  LoginSession.ended_at.is_(None)).values(ended_at=now()))
+    audit.record("user.logout", user, actor=user, session=login_session_id)
+    db.session.commit()
+    socket_auth.end_logins(sessions=[login_session_id])
+
+
+def end_all_sessions(user: User) -> int:
+    """Log out everywhere (모든 기기에서 로그아웃): every login session, remember-me cookie and socket of
+    ``user`` ends; how many sessions were open."""
+    user_id = user.id
+    ended = _end_sessions(user)
+    audit.record("user.logout_everywhere", user, actor=user, sessions=len(ended))
+    db.session.commit()
+    socket_auth.end_logins(sessions=ended, user_id=user_id)
+    return len(ended)
 
 
 def _send_verification(user: User) -> None:
@@ -201,6 +263,21 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
+def penalize_failed_login(email: str) -> None:
+    """A failed login from an address past its ceiling: this account's back-off starts at once."""
+    if not normalize_email(email):
+        return
+    key = _throttle_key(email)
+    throttle = db.session.get(LoginThrottle, key) or LoginThrottle(key=key, failures=0)
+    moment = now()
+    throttle.failures = max(throttle.failures, LOCK_AFTER)
+    throttle.locked_until = max(throttle.locked_until or moment,
+                                moment + min(timedelta(minutes=2 ** (throttle.failures - LOCK_AFTER)), MAX_LOCK))
+    throttle.updated_at = moment
+    db.session.merge(throttle)
+    db.session.commit()
+
+
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address has an account; say nothing either way."""
     user = find_by_email(email)
@@ -220,10 +297,12 @@ def request_password_reset(email: str) -> None:
     db.session.commit()
 
 
-def _set_password(user: User, password: str) -> None:
+def _set_password(user: User, password: str) -> list[int]:
+    """Set the password; every other login session ends (their ids, for dropping sockets after commit)."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()  # ends every other session
+    user.session_token = new_session_token()  # ends every other session's cookies
+    return _end_sessions(user, keep=user.login_session_id)
 
 
 def reset_password(token: str, password: str) -> User:
@@ -232,11 +311,12 @@ def reset_password(token: str, password: str) -> User:
     user = db.session.get(User, data.get("uid"))
     if user is None or user.is_deleted or user.session_token != data.get("st"):
         raise ServiceError(_("이미 사용했거나 올바르지 않은 링크입니다. 새 링크를 요청해 주세요."))
-    _set_password(user, password)
+    ended = _set_password(user, password)
     if not user.is_verified:  # the link proved the address
         user.email_verified_at = now()
     audit.record("user.reset_password", user, actor=user)
     db.session.commit()
+    socket_auth.end_logins(sessions=ended)
     return user
 
 
@@ -246,9 +326,10 @@ def change_password(user: User, current: str, new: str) -> None:
         _hasher.verify(user.password_hash or _DUMMY_HASH, current or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise ServiceError(_("현재 비밀번호가 올바르지 않습니다."), "current_password")
-    _set_password(user, new)
+    ended = _set_password(user, new)
     audit.record("user.change_password", user, actor=user)
     db.session.commit()
+    socket_auth.end_logins(sessions=ended)
 
 
 def update_profile(user: User, *, display_name: str, residency: Residency, dong: str,
@@ -367,5 +448,8 @@ def delete_account(user: User, password: str) -> None:
     user.consents.clear()
     user.session_token = new_session_token()
     user.deleted_at = moment
+    user_id = user.id
+    ended = _end_sessions(user)
     audit.record("user.delete_account", user, actor=user)
     db.session.commit()
+    socket_auth.end_logins(sessions=ended, user_id=user_id)

@@ -66,6 +66,7 @@ def _pending(purpose: str) -> tuple[User, dict] | None:
 def _finish_login(user: User, pending: dict) -> str:
     """Log ``user`` in as the password step asked (remember me); where to go next."""
     session.clear()
+    services.start_session(user)  # what logging out will end
     login_user(user, remember=pending.get("remember", False))
     return pending.get("next") or url_for("main.index")
 

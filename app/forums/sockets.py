@@ -67,6 +67,9 @@ def handler(event: str):
                     return {"error": _("요청이 너무 많아 연결을 끊었습니다.")}
                 if verdict == "refuse":
                     return {"error": _("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.")}
+                if socket_auth.login_ended(request.sid):  # logged out since it connected
+                    disconnect()
+                    return {"error": _("로그아웃되어 연결을 끊었습니다. 다시 로그인해 주세요.")}
                 if not isinstance(data, dict):
                     return {"error": _("잘못된 요청입니다.")}
                 return fn(data)

@@ -1,7 +1,7 @@
 """two factor: an authenticator app's secret per account and its one-time recovery codes
 
 Revision ID: 0018_two_factor
-Revises: 0016_roll_receipt_check
+Revises: 0017_session_revocation
 Create Date: 2026-12-02 01:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_two_factor'
-down_revision = '0016_roll_receipt_check'
+down_revision = '0017_session_revocation'
 branch_labels = None
 depends_on = None
 

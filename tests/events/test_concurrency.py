@@ -28,6 +28,10 @@ def test_two_hundred_simultaneous_registrations_for_one_hundred_seats(app):
                                       starts_at=now() + timedelta(days=3), ends_at=now() + timedelta(days=3, hours=2),
                                       venue="구청 대강당", capacity=N // 2, publish=True)
         event_id = event.id
+        from app.auth.services import start_session
+
+        for person in people:
+            start_session(person)  # what the login form does before Flask-Login stores the id
         logins = [p.get_id() for p in people]
         user_ids = [p.id for p in people]
 

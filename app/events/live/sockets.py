@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import join_room, leave_room
+from flask_socketio import disconnect, join_room, leave_room
 
 from app import socket_auth
 from app.events.live import services
@@ -58,6 +58,9 @@ def _disconnect(*args):
 @socketio.on("join", namespace=services.NAMESPACE)
 def _join(data=None):
     try:
+        if socket_auth.login_ended(request.sid):  # logged out since it connected
+            disconnect()
+            return {"ok": False, "error": _("로그아웃되어 연결을 끊었습니다. 다시 로그인해 주세요.")}
         event = _event_from(data)
         if event is None:
             return {"ok": False, "error": _("없는 행사이거나 온라인 행사가 아닙니다.")}
@@ -74,6 +77,9 @@ def _join(data=None):
 @socketio.on("leave", namespace=services.NAMESPACE)
 def _leave(data=None):
     try:
+        if socket_auth.login_ended(request.sid):
+            disconnect()
+            return {"ok": False, "error": _("로그아웃되어 연결을 끊었습니다. 다시 로그인해 주세요.")}
         event = _event_from(data)
         if event is not None:
             leave_room(services.room(event.id))
