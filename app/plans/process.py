@@ -60,7 +60,7 @@ def _votes(cycle: PlanCycle) -> list[dict[str, Any]]:
 
     out = []
     for round_ in rounds_of_cycle(cycle):
-        if round_.status.value not in ("tallied", "published"):
+        if round_.status.value != "published":  # a tallied result is staff's alone until it is published
             continue
         turnout = voting.turnout(round_)
         result = latest_result(round_)

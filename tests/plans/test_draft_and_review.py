@@ -252,3 +252,16 @@ def test_a_vote_attached_to_the_cycle_feeds_its_plan_without_an_event_or_agenda_
         "event_id": world.town_hall.id, "cycle_id": 0, "seats": 1, "tally_rule": "greedy"})
     assert at_town_hall.status_code == 302
     assert world.db.session.scalar(select(VoteRound.cycle_id).where(VoteRound.title == "타운홀 투표")) == world.cycle.id
+
+
+def test_the_explainer_leaves_out_a_vote_tallied_but_not_yet_published(world):
+    from app.plans import process
+    from app.voting.models import RoundStatus
+
+    world.vote.status = RoundStatus.TALLIED
+    world.db.session.commit()
+    # The draft is read by reviewers and, once adopted, by everyone: no count or winner before publication.
+    assert process.generate(world.cycle)["votes"] == []
+    world.vote.status = RoundStatus.PUBLISHED
+    world.db.session.commit()
+    assert process.generate(world.cycle)["votes"][0]["selected"] == ["정릉천 산책로 정비", "마을 돌봄 쉼터(투표안)"]
