@@ -436,7 +436,8 @@ def _check_in_page(event, status=200, code_form=None, walk_in_form=None, result=
     response = current_app.make_response((render_template(
         "events/check_in.html", event=event, code_form=code_form or CheckInForm(),
         walk_in_form=walk_in_form or WalkInForm(), counts=services.registration_counts(event),
-        attendance=services.attendance_for(event)[:20], result=result), status))
+        attendance=services.attendance_for(event)[:20], result=result,
+        window=services.check_in_window(event), window_open=services.check_in_is_open(event)), status))
     # This page may use the camera to scan QR codes (BarcodeDetector); every other page may not.
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     return response

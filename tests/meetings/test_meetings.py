@@ -160,6 +160,18 @@ def test_roll_call_waits_for_the_meeting_day(client, db, committee):
     assert "회의 당일부터" in text(response)
 
 
+def test_roll_call_is_taken_only_while_check_in_is_open(client, db, committee, clock):
+    meeting = committee.schedule(client)  # 14:00-16:00 KST today
+    clock.set(datetime(2026, 11, 25, 1, 0))  # 10:00 KST: the meeting day, but check-in opens at 13:00
+    early = _roll_call(client, committee, meeting, committee.counting)
+    assert early.status_code == 422 and "2026-11-25 13:00부터" in text(early)
+    clock.set(AFTER_THE_MEETING)
+    late = _roll_call(client, committee, meeting, committee.counting)
+    assert late.status_code == 422 and "입장 확인이 마감되었습니다" in text(late)
+    assert db.session.scalar(select(func.count()).select_from(RollCallEntry)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
 # --- decisions ---------------------------------------------------------------------------------
 
 def test_a_decision_without_quorum_is_refused_and_changes_nothing(client, db, committee):

@@ -307,6 +307,10 @@ def take_roll_call(meeting: BodyMeeting, present_user_ids: list[int], *, actor: 
     _require_runner(meeting, actor, _("출석 확인은 기구의 위원장·공동위원장·간사나 협치지원관만 할 수 있습니다."))
     _require_not_cancelled(meeting)
     _require_meeting_day(meeting)
+    # The roll call writes attendance, which quorum and vote eligibility read: only while check-in is open.
+    from app.events.services import require_check_in_open
+
+    require_check_in_open(meeting.event)
     members = {seat.user_id: seat for seat in counting_members(meeting.body)}
     present = set(present_user_ids or [])
     if present - set(members):
