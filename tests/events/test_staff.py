@@ -93,7 +93,15 @@ def test_cancelling_an_event_tells_registrants(client, auth, make, event):
     auth.login(event.created_by)
     response = client.post(f"/events/{event.id}/cancel", data={"reason": ""})
     assert db.session.get(Event, event.id).status is EventStatus.PUBLISHED
-    response = client.post(f"/events/{event.id}/cancel", data={"reason": "태풍 예보로 연기합니다"})
+    # One click only asks: staff read who will be told, and the event stands until they confirm.
+    asked = client.post(f"/events/{event.id}/cancel", data={"reason": "태풍 예보로 연기합니다"})
+    assert asked.status_code == 200
+    assert "행사를 취소할까요?" in text(asked) and "신청자 1명에게 취소 사실과 사유가 안내" in text(asked)
+    assert 'name="reason" value="태풍 예보로 연기합니다"' in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status is EventStatus.PUBLISHED
+    assert db.session.scalar(select(Notification).where(Notification.user_id == resident.id)) is None
+    response = client.post(f"/events/{event.id}/cancel", data={"reason": "태풍 예보로 연기합니다", "confirmed": "1"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).status is EventStatus.CANCELLED
