@@ -128,9 +128,9 @@ def test_check_in_opens_an_hour_before_the_start_and_closes_at_the_end(client, a
     assert _attendance_count(event) == 2
 
 
-def test_how_early_check_in_opens_is_configured(app, client, auth, make, event, clock):
+def test_how_early_check_in_opens_is_configured(app, client, auth, make, event, clock, monkeypatch):
     registration = services.register(event, make.user())
-    app.config["CHECK_IN_OPENS_MINUTES_BEFORE"] = 15
+    monkeypatch.setitem(app.config, "CHECK_IN_OPENS_MINUTES_BEFORE", 15)
     auth.login(event.created_by)
     clock.set(event.starts_at - timedelta(minutes=30))
     response = client.post(f"/events/{event.id}/check-in", data={"code": registration.code})
