@@ -138,6 +138,8 @@ def load_config(instance_path: str) -> dict:
         "VOTE_MIX_BATCH": int(os.environ.get("VOTE_MIX_BATCH", "10")),
         # While a round is open, live results are re-counted only after this many more ballots (services.shown_result).
         "LIVE_RESULTS_BATCH": int(os.environ.get("LIVE_RESULTS_BATCH", "10")),
+        # Check-in (and so attendance, which vote eligibility at an event reads) opens this long before the start.
+        "CHECK_IN_OPENS_MINUTES_BEFORE": int(os.environ.get("CHECK_IN_OPENS_MINUTES_BEFORE", "60")),
         "EVENT_REGISTER_RATE_LIMIT": os.environ.get("EVENT_REGISTER_RATE_LIMIT", "30 per minute"),
         # Guests' names, contacts and answers are erased this many days after their event.
         "EVENT_GUEST_DATA_RETENTION_DAYS": int(os.environ.get("EVENT_GUEST_DATA_RETENTION_DAYS", "30")),

@@ -14,6 +14,7 @@ from app.agenda.stages import DECISION_TYPES, STAGES
 from app.auth.forms import EmptyForm
 from app.cycles import services as cycle_services
 from app.cycles.phases import PHASES
+from app.confirm import confirmation_page, is_confirmed
 from app.district import dongs
 from app.errors import ServiceError, show_on_form
 from app.extensions import db, limiter
@@ -173,6 +174,12 @@ def move(item_id: int):
         return redirect(url_for("agenda.detail", item_id=item.id))
     try:
         version = int(form.version.data or 0)
+        if getattr(STAGES.get(form.to_stage.data), "final", False) and not is_confirmed():
+            # Rejected, merged, withdrawn, adopted, closed: no way back, so check the move and ask once more.
+            services.check_move(item, form.to_stage.data, actor=current_user, decision_type=form.decision_type.data,
+                                reason=form.reason.data, expected_version=version,
+                                merge_into_id=form.merge_into_id.data, vote_round_id=form.vote_round_id.data)
+            return _confirm_final_move(item, form)
         services.move(item, form.to_stage.data, actor=current_user, decision_type=form.decision_type.data,
                       reason=form.reason.data, expected_version=version, minutes_ref=form.minutes_ref.data,
                       merge_into_id=form.merge_into_id.data, vote_round_id=form.vote_round_id.data)
@@ -182,6 +189,18 @@ def move(item_id: int):
         return _detail_page(fresh, 422 if status == 400 else status, error=getattr(error, "message", _("요청을 확인해 주세요.")))
     flash(_("의제를 '%(stage)s' 단계로 옮겼습니다.", stage=services.get_item_or_404(item_id).stage_obj.label), "success")
     return redirect(url_for("agenda.detail", item_id=item.id))
+
+
+def _confirm_final_move(item, form):
+    stage = STAGES[form.to_stage.data]
+    details = [(_("의제"), item.title), (_("옮길 단계"), str(stage.label))]
+    if (form.reason.data or "").strip():
+        details.append((_("사유"), form.reason.data.strip()))
+    return confirmation_page(
+        title=_("의제를 '%(stage)s'(으)로 옮길까요?", stage=stage.label), button=_("옮기기"),
+        explanation=[_("'%(stage)s'은(는) 마지막 단계입니다. 옮기면 이 의제는 더 이상 다른 단계로 옮길 수 없고, "
+                       "결정과 사유가 의제 이력에 공개됩니다.", stage=stage.label)],
+        details=details, cancel_url=url_for("agenda.detail", item_id=item.id))
 
 
 @bp.route("/<int:item_id>/answer", methods=["POST"])

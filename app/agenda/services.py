@@ -348,6 +348,30 @@ def move(item: AgendaItem, to_stage: str, *, actor: User, decision_type: str, re
          expected_version: int, minutes_ref: str | None = None, merge_into_id: int | None = None,
          vote_round_id: int | None = None) -> None:
     """Move an item one step, recording who, at which body, how, why and when; one of two simultaneous moves wins."""
+    to_stage, decision_type, reason, target = _checked_move(
+        item, to_stage, actor=actor, decision_type=decision_type, reason=reason, expected_version=expected_version,
+        merge_into_id=merge_into_id, vote_round_id=vote_round_id)
+    _record_move(item, to_stage, actor=actor, decision_type=decision_type, reason=reason, minutes_ref=minutes_ref,
+                 vote_round_id=vote_round_id or None)
+    if target is not None:
+        _merge(item, target)
+    audit.record("agenda.move", item, actor=actor, to=to_stage, decision=decision_type)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(_("다른 사람이 먼저 이 의제를 옮겼습니다. 새로 고친 뒤 현재 단계를 확인해 주세요."))
+
+
+def check_move(item: AgendaItem, to_stage: str, *, actor: User, decision_type: str, reason: str,
+               expected_version: int, merge_into_id: int | None = None, vote_round_id: int | None = None) -> None:
+    """Raise the ServiceError ``move`` would raise for this move, without writing anything."""
+    _checked_move(item, to_stage, actor=actor, decision_type=decision_type, reason=reason,
+                  expected_version=expected_version, merge_into_id=merge_into_id, vote_round_id=vote_round_id)
+
+
+def _checked_move(item: AgendaItem, to_stage: str, *, actor: User, decision_type: str, reason: str,
+                  expected_version: int, merge_into_id: int | None, vote_round_id: int | None):
     if item.version != expected_version:
         raise Conflict(_("다른 사람이 먼저 이 의제를 옮겼습니다. 새로 고친 뒤 현재 단계를 확인해 주세요."))
     if to_stage == "withdrawn":
@@ -385,16 +409,7 @@ def move(item: AgendaItem, to_stage: str, *, actor: User, decision_type: str, re
         if target is None or target.id == item.id or not target.stage_obj.open or target.cycle_id != item.cycle_id:
             raise ServiceError(_("합칠 의제 번호를 확인해 주세요. 같은 주기의 진행 중인 다른 의제여야 합니다."),
                                "merge_into_id")
-    _record_move(item, to_stage, actor=actor, decision_type=decision_type, reason=reason, minutes_ref=minutes_ref,
-                 vote_round_id=vote_round_id or None)
-    if target is not None:
-        _merge(item, target)
-    audit.record("agenda.move", item, actor=actor, to=to_stage, decision=decision_type)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict(_("다른 사람이 먼저 이 의제를 옮겼습니다. 새로 고친 뒤 현재 단계를 확인해 주세요."))
+    return to_stage, decision_type, reason, target
 
 
 def _merge(item: AgendaItem, target: AgendaItem) -> None:

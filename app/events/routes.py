@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from app.auth.forms import EmptyForm
 from app.bodies.models import Body
 from app.cycles import services as cycle_services
+from app.confirm import confirmation_page
 from app.errors import ServiceError, show_on_form
 from app.events import bp, ical, services
 from app.events.forms import CancelEventForm, CheckInForm, CodeForm, EventForm, GuestForm, RegisterForm, WalkInForm
@@ -399,6 +400,18 @@ def cancel(event_id: int):
     event = _event(event_id, "events.manage")
     form = CancelEventForm()
     if form.validate_on_submit():
+        if not event.is_cancelled and form.reason.data.strip():
+            counts = services.registration_counts(event)
+            page = confirmation_page(
+                title=_("행사를 취소할까요?"), button=_("행사 취소"),
+                explanation=[_("취소하면 신청자 %(n)d명에게 취소 사실과 사유가 안내되고, 더 이상 신청을 받지 않습니다.",
+                               n=counts["confirmed"] + counts["waitlisted"]),
+                             _("취소한 행사는 되살릴 수 없습니다.")],
+                details=[(_("행사"), event.title), (_("일시"), services.kst(event.starts_at)),
+                         (_("취소 사유"), form.reason.data.strip())],
+                cancel_url=url_for("events.manage", event_id=event.id))
+            if page is not None:
+                return page
         try:
             services.cancel_event(event, actor=current_user, reason=form.reason.data)
         except ServiceError as error:
@@ -436,7 +449,8 @@ def _check_in_page(event, status=200, code_form=None, walk_in_form=None, result=
     response = current_app.make_response((render_template(
         "events/check_in.html", event=event, code_form=code_form or CheckInForm(),
         walk_in_form=walk_in_form or WalkInForm(), counts=services.registration_counts(event),
-        attendance=services.attendance_for(event)[:20], result=result), status))
+        attendance=services.attendance_for(event)[:20], result=result,
+        window=services.check_in_window(event), window_open=services.check_in_is_open(event)), status))
     # This page may use the camera to scan QR codes (BarcodeDetector); every other page may not.
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     return response

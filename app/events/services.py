@@ -662,15 +662,39 @@ def send_sms(phone: str, body: str) -> SmsMessage:
 
 # --- check-in and attendance -------------------------------------------------------------------
 
+def check_in_window(event: Event) -> tuple[datetime, datetime]:
+    """When check-in is open: from ``CHECK_IN_OPENS_MINUTES_BEFORE`` before the start until the end."""
+    minutes = int(current_app.config.get("CHECK_IN_OPENS_MINUTES_BEFORE", 60))
+    return event.starts_at - timedelta(minutes=minutes), event.ends_at
+
+
+def check_in_is_open(event: Event, moment: datetime | None = None) -> bool:
+    opens, closes = check_in_window(event)
+    return opens <= (moment or now()) <= closes
+
+
+def require_check_in_open(event: Event) -> None:
+    """Refuse attendance outside the check-in window: it is what vote eligibility at the event reads."""
+    opens, closes = check_in_window(event)
+    moment = now()
+    if moment < opens:
+        raise ServiceError(_("아직 입장 확인을 할 수 없습니다. 입장 확인은 %(opens)s부터 시작합니다(시작 %(minutes)d분 전).",
+                             opens=kst(opens), minutes=int((event.starts_at - opens).total_seconds() // 60)))
+    if moment > closes:
+        raise ServiceError(_("행사가 끝나 입장 확인이 마감되었습니다(종료 %(closes)s).", closes=kst(closes)))
+
+
 def record_attendance(event: Event, *, user: User | None = None, registration: Registration | None = None,
                       walk_in_name: str | None = None, mode: AttendanceMode | str, actor: User | None = None,
                       commit: bool = True) -> Attendance:
     """Record that someone was there; idempotent: the same person or registration is counted once.
 
     Give a ``user`` (a member or a registrant who joined online), a ``registration``
-    (checked in by code) or a ``walk_in_name`` (someone without an account).
+    (checked in by code) or a ``walk_in_name`` (someone without an account). Refused outside
+    the check-in window, whoever records it: vote eligibility at the event reads these rows.
     """
     mode = AttendanceMode(mode) if isinstance(mode, str) else mode
+    require_check_in_open(event)
     if registration is not None and user is None and registration.user_id is not None:
         user = db.session.get(User, registration.user_id)
     if user is not None and registration is None:
@@ -720,6 +744,7 @@ def record_attendance(event: Event, *, user: User | None = None, registration: R
 
 def check_in_by_code(event: Event, code: str, *, actor: User) -> tuple[Attendance, bool]:
     """Check in the registration with ``code``; returns (attendance, already checked in before)."""
+    require_check_in_open(event)
     normalized = normalize_code(code)
     if not normalized:
         raise ServiceError(_("등록 코드를 입력해 주세요."), "code")
@@ -744,6 +769,7 @@ def check_in_by_code(event: Event, code: str, *, actor: User) -> tuple[Attendanc
 
 def add_walk_in(event: Event, name: str, *, actor: User) -> Attendance:
     """Count someone who came without registering."""
+    require_check_in_open(event)
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("현장 참가자의 이름을 입력해 주세요."), "name")

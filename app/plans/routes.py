@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.cycles.models import PlanCycle
+from app.confirm import confirmation_page
 from app.errors import ServiceError
 from app.extensions import db, limiter
 from app.permissions import can, require
@@ -227,6 +228,14 @@ def close_round(plan_id: int, round_id: int):
     plan = _plan(plan_id)
     require("plans.manage")
     round_ = _round(plan, round_id)
+    if round_.is_open:
+        page = confirmation_page(
+            title=_("%(kind)s을(를) 마칠까요?", kind=round_.kind.label), button=_("심의 마치기"),
+            explanation=[_("심의를 마치면 이 심의에서는 더 이상 의견을 받지 않습니다. 마친 심의는 다시 열 수 없습니다.")],
+            details=[(_("계획서"), plan.title), (_("심의"), round_.kind.label)],
+            cancel_url=url_for("plans.detail", plan_id=plan.id))
+        if page is not None:
+            return page
     try:
         services.close_round(round_, actor=current_user, note=request.form.get("note", ""))
     except ServiceError as exc:
@@ -254,6 +263,14 @@ def invite(plan_id: int, round_id: int):
 def adopt(plan_id: int):
     plan = _plan(plan_id)
     require("plans.adopt", plan)
+    if not services.adoption_blockers(plan):  # a plan that cannot be adopted is refused straight away
+        page = confirmation_page(
+            title=_("계획서를 확정할까요?"), button=_("계획서 확정"),
+            explanation=[_("확정하면 모든 장이 지금 판으로 잠기고 내용 해시가 기록되며, 사업별 예산 집행이 시작됩니다."),
+                         _("확정한 계획서는 되돌릴 수 없습니다.")],
+            details=[(_("계획서"), plan.title)], cancel_url=url_for("plans.detail", plan_id=plan.id))
+        if page is not None:
+            return page
     try:
         digest = services.adopt(plan, actor=current_user, expected_hash=request.form.get("content_hash") or None)
     except ServiceError as exc:

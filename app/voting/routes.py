@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.bodies.models import Body
+from app.confirm import confirmation_page
 from app.errors import ServiceError, show_on_form
 from app.extensions import db, hit_personal_limit, limiter
 from app.permissions import can, require
 from app.voting import bp, services
+from app.voting.confirmations import confirmation, details
 from app.voting.forms import (
     RULE_LABELS,
     CriterionForm, OptionForm, PaperForm, PaperVoterForm, ReceiptForm, RecusalForm, RoundForm, ScheduleForm,
@@ -398,6 +400,12 @@ def schedule(round_id: int):
 @login_required
 def transition(round_id: int, action: str):
     round_ = _round_for(round_id, "vote.manage")
+    asked = confirmation(round_, action)
+    if asked is not None:
+        page = confirmation_page(**asked, details=details(round_),
+                                 cancel_url=url_for("voting.manage", round_id=round_.id))
+        if page is not None:
+            return page
     run = {"open": services.open_round, "close": services.close_round, "tally": services.request_tally,
            "publish": services.publish}[action]
     try:

@@ -152,7 +152,7 @@ def test_chairs_move_the_item_up_to_adoption_and_others_cannot(client, db, auth,
         auth.login(world.chairs[key])
         response = client.post(f"/agenda/{item.id}/move", data={
             "to_stage": to, "version": item.version, "decision_type": "meeting_decision",
-            "reason": f"{key} 회의 의결", "minutes_ref": "정기회의 회의록"})
+            "reason": f"{key} 회의 의결", "minutes_ref": "정기회의 회의록", "confirmed": "1"})
         assert response.status_code == 302, text(response)
         auth.logout()
     db.session.refresh(item)
@@ -179,6 +179,24 @@ def test_moves_the_machine_does_not_allow_are_refused(client, db, auth, make, wo
     assert no_reason.status_code == 422 and "사유를 적어 주세요" in text(no_reason)
     db.session.refresh(item)
     assert item.stage == "subcommittee"
+
+
+def test_rejecting_an_item_asks_first_and_changes_nothing_until_confirmed(client, db, auth, make, world, app):
+    item = world.propose(app.test_client(), make.user())
+    _forward(db, item, world, make)
+    auth.login(world.chairs["sub"])
+    data = {"to_stage": "rejected", "version": item.version, "decision_type": "chair_decision",
+            "reason": "다른 사업과 중복"}
+    asked = client.post(f"/agenda/{item.id}/move", data=data)
+    assert asked.status_code == 200
+    page = text(asked)
+    assert "의제를 &#39;반려&#39;(으)로 옮길까요?" in page and "더 이상 다른 단계로 옮길 수 없고" in page
+    assert "다른 사업과 중복" in page and item.title in page
+    db.session.refresh(item)
+    assert item.stage == "subcommittee" and not audit_rows("agenda.move")
+    assert client.post(f"/agenda/{item.id}/move", data={**data, "confirmed": "1"}).status_code == 302
+    db.session.refresh(item)
+    assert item.stage == "rejected"
 
 
 def test_two_people_moving_at_once_one_wins_and_the_other_is_told(client, db, auth, make, world, app):
@@ -225,7 +243,7 @@ def test_proposer_withdraws_before_the_subcommittee_takes_it(client, db, auth, m
     item = world.propose(app.test_client(), proposer)
     auth.login(proposer)
     client.post(f"/agenda/{item.id}/move", data={"to_stage": "withdrawn", "version": item.version,
-                                                 "decision_type": "chair_decision"})
+                                                 "decision_type": "chair_decision", "confirmed": "1"})
     db.session.refresh(item)
     assert item.stage == "withdrawn"
     closed = client.post(f"/agenda/{item.id}/support")

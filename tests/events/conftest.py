@@ -29,3 +29,13 @@ def new_event(db, make, clock):
 @pytest.fixture
 def event(new_event):
     return new_event()
+
+
+@pytest.fixture
+def doors_open(clock):
+    """``doors_open(event)``: move the clock to half an hour before the event starts, when check-in is open."""
+
+    def move(event):
+        clock.set(event.starts_at - timedelta(minutes=30))
+
+    return move

@@ -40,7 +40,9 @@ def _status_of(engine, event_id: int, email: str) -> str:
 
 def test_town_hall_from_creation_to_statistics(live_server, browser, artifacts):
     base, engine = live_server["url"], live_server["engine"]
-    starts = TEST_NOW.replace(tzinfo=timezone.utc).astimezone(KST) + timedelta(hours=3)
+    # Starting 40 minutes after the server's clock starts: registration is still open, and check-in (an hour
+    # before the start) already is.
+    starts = TEST_NOW.replace(tzinfo=timezone.utc).astimezone(KST) + timedelta(minutes=40)
     period = ((starts - timedelta(days=300)).date().isoformat(), (starts + timedelta(days=1)).date().isoformat())
 
     # 1. Staff create a town hall with three seats on a desktop.

@@ -59,6 +59,7 @@ def test_guest_personal_data_is_erased_after_the_retention_period_leaving_counts
     member = make.user(name="회원참가")
     services.register(event, member)
     guest = _guest(event, "지울손님", "erase@example.com", answers={q.id: "개인 이야기"})
+    clock.set(event.starts_at)
     services.record_attendance(event, registration=guest, mode="on_site")
     services.add_walk_in(event, "현장손님", actor=event.created_by)
 

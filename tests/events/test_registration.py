@@ -192,11 +192,12 @@ def test_at_most_five_questions(new_event):
         new_event(questions=[{"prompt": f"질문 {i}"} for i in range(6)])
 
 
-def test_re_registering_after_an_online_join_and_cancellation_keeps_the_attendance(make, event):
+def test_re_registering_after_an_online_join_and_cancellation_keeps_the_attendance(make, event, doors_open):
     from app.events.models import Attendance
 
     resident = make.user()
     first = services.register(event, resident)
+    doors_open(event)
     services.record_attendance(event, user=resident, mode="online")
     services.cancel_registration(first, actor=resident)
     again = services.register(event, resident)

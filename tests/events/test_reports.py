@@ -9,15 +9,19 @@ from app.bodies.models import BodyKind
 from app.events import services
 from app.events.models import EventKind
 from app.reports.services import participation
+from app.utils import now
 from tests.helpers import text
 
 
-def _held(new_event, make, kind, body=None, people=0, online=0, when=datetime(2026, 3, 10, 5, 0), **kw):
+def _held(new_event, make, clock, kind, body=None, people=0, online=0, when=datetime(2026, 3, 10, 5, 0), **kw):
     event = new_event(kind=kind, body=body, starts_at=when, capacity=None, registration_closes_at=None, **kw)
+    created = now()
+    clock.set(when)  # people are counted at the door, while check-in is open
     for i in range(people):
         services.record_attendance(event, walk_in_name=f"참석자{i}", mode="on_site")
     for _ in range(online):
         services.record_attendance(event, user=make.user(), mode="online")
+    clock.set(created)
     return event
 
 
@@ -25,18 +29,18 @@ def test_report_counts_meetings_by_body_kind_and_events_by_kind(client, auth, ma
     clock.set(datetime(2026, 3, 1, 0, 0))
     sub_a, sub_b = make.body(name="복지건강분과"), make.body(name="교육문화분과")
     council = make.body(BodyKind.DISTRICT_COUNCIL, name="구 협치회의")
-    _held(new_event, make, EventKind.BODY_MEETING, sub_a, people=7)
-    _held(new_event, make, EventKind.BODY_MEETING, sub_a, people=5, when=datetime(2026, 4, 10, 5, 0))
-    _held(new_event, make, EventKind.BODY_MEETING, sub_b, people=0, online=2)
-    _held(new_event, make, EventKind.BODY_MEETING, council, people=20)
-    _held(new_event, make, EventKind.TOWN_HALL, people=40, online=3)
-    _held(new_event, make, EventKind.BODY_MEETING, sub_a, people=9, when=datetime(2025, 6, 1, 5, 0))  # last year
-    cancelled = _held(new_event, make, EventKind.TOWN_HALL, people=0, when=datetime(2026, 5, 1, 5, 0))
+    _held(new_event, make, clock, EventKind.BODY_MEETING, sub_a, people=7)
+    _held(new_event, make, clock, EventKind.BODY_MEETING, sub_a, people=5, when=datetime(2026, 4, 10, 5, 0))
+    _held(new_event, make, clock, EventKind.BODY_MEETING, sub_b, people=0, online=2)
+    _held(new_event, make, clock, EventKind.BODY_MEETING, council, people=20)
+    _held(new_event, make, clock, EventKind.TOWN_HALL, people=40, online=3)
+    _held(new_event, make, clock, EventKind.BODY_MEETING, sub_a, people=9, when=datetime(2025, 6, 1, 5, 0))  # last year
+    cancelled = _held(new_event, make, clock, EventKind.TOWN_HALL, people=0, when=datetime(2026, 5, 1, 5, 0))
     services.cancel_event(cancelled, actor=cancelled.created_by, reason="우천")
-    _held(new_event, make, EventKind.OPEN_FORUM, people=0, when=datetime(2026, 12, 20, 5, 0))  # not yet held
+    _held(new_event, make, clock, EventKind.OPEN_FORUM, people=0, when=datetime(2026, 12, 20, 5, 0))  # not yet held
     clock.set(datetime(2026, 11, 25, 1, 0))
     # Check-in opens before the start: an event already admitting people counts as held.
-    starting = _held(new_event, make, EventKind.TRAINING, people=0, when=datetime(2026, 11, 25, 2, 0))
+    starting = _held(new_event, make, clock, EventKind.TRAINING, people=0, when=datetime(2026, 11, 25, 2, 0))
     services.add_walk_in(starting, "일찍 온 주민", actor=starting.created_by)
 
     report = participation(date(2026, 1, 1), date(2026, 12, 31))

@@ -93,7 +93,15 @@ def test_cancelling_an_event_tells_registrants(client, auth, make, event):
     auth.login(event.created_by)
     response = client.post(f"/events/{event.id}/cancel", data={"reason": ""})
     assert db.session.get(Event, event.id).status is EventStatus.PUBLISHED
-    response = client.post(f"/events/{event.id}/cancel", data={"reason": "태풍 예보로 연기합니다"})
+    # One click only asks: staff read who will be told, and the event stands until they confirm.
+    asked = client.post(f"/events/{event.id}/cancel", data={"reason": "태풍 예보로 연기합니다"})
+    assert asked.status_code == 200
+    assert "행사를 취소할까요?" in text(asked) and "신청자 1명에게 취소 사실과 사유가 안내" in text(asked)
+    assert 'name="reason" value="태풍 예보로 연기합니다"' in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status is EventStatus.PUBLISHED
+    assert db.session.scalar(select(Notification).where(Notification.user_id == resident.id)) is None
+    response = client.post(f"/events/{event.id}/cancel", data={"reason": "태풍 예보로 연기합니다", "confirmed": "1"})
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, event.id).status is EventStatus.CANCELLED
@@ -139,3 +147,28 @@ def test_a_body_meeting_can_be_edited_and_stays_a_meeting(client, auth, make, ne
     db.session.expire_all()
     saved = db.session.get(Event, meeting.id)
     assert (saved.title, saved.kind) == ("제5차 정기회의", EventKind.BODY_MEETING)
+
+
+def test_the_confirmation_page_reposts_the_form_with_a_fresh_csrf_token(client, auth, app, event):
+    """What a browser without JavaScript does: submit the form, then the confirmation page's own form."""
+    import html
+    import re
+
+    auth.login(event.created_by)
+    app.config["WTF_CSRF_ENABLED"] = True  # the db fixture turns it off again
+    manage = text(client.get(f"/events/{event.id}/manage"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', manage).group(1)
+    asked = client.post(f"/events/{event.id}/cancel", data={"csrf_token": token, "reason": "강당 공사 \"연기\""})
+    assert asked.status_code == 200 and "행사를 취소할까요?" in text(asked)
+    form = text(asked).split('class="confirm-form"')[1].split("</form>")[0]
+    fields = {html.unescape(name): html.unescape(value)
+              for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)}
+    assert fields["reason"] == '강당 공사 "연기"' and fields["confirmed"] == "1" and fields["csrf_token"]
+    assert f'href="/events/{event.id}/manage"' in form  # going back changes nothing
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status is EventStatus.PUBLISHED
+    done = client.post(f"/events/{event.id}/cancel", data=fields)
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status is EventStatus.CANCELLED
+    assert db.session.get(Event, event.id).cancel_reason == '강당 공사 "연기"'

@@ -73,6 +73,6 @@ def login(client, user):
 
 @pytest.fixture
 def committee(db, make, clock):
-    # 2026-11-25 10:00 KST: a meeting "today" at 14:00 KST is on its day.
-    clock.set(datetime(2026, 11, 25, 1, 0))
+    # 2026-11-25 13:30 KST: a meeting "today" at 14:00 KST is on its day, and its roll call is open.
+    clock.set(datetime(2026, 11, 25, 4, 30))
     return Committee(db, make)

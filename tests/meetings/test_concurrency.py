@@ -80,7 +80,7 @@ def test_simultaneous_decisions_on_one_item_record_one(app):
             client.set_cookie("session", cookie)
             barrier.wait()
             response = client.post(url, data={prefix + "outcome": "advance", prefix + "reason": "동시에",
-                                              prefix + "vote_minutes": "30"},
+                                              prefix + "vote_minutes": "30", "confirmed": "1"},
                                    environ_base={"REMOTE_ADDR": f"10.1.0.{n + 1}"})
             statuses.append(response.status_code)
 

@@ -251,7 +251,14 @@ def test_staff_launch_a_vote_that_attendees_cast_and_the_projector_shows(app, cl
     assert refused.status_code >= 400  # not checked in on site or online
     projector = text(app.test_client().get(f"/events/{town_hall.id}/projector"))
     assert "2부 안건 찬반" in projector and "투표 1명" in projector
-    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close")
+    # One click on 마감 only asks; nothing changes until staff confirm on that page.
+    asked = client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close")
+    assert asked.status_code == 200
+    assert "투표를 마감할까요?" in text(asked) and "더 이상 투표지를 받지 않습니다" in text(asked)
+    assert 'name="confirmed" value="1"' in asked.get_data(as_text=True)
+    db.session.refresh(round_)
+    assert round_.status is RoundStatus.OPEN
+    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close", data={"confirmed": "1"})
     db.session.refresh(round_)
     assert round_.status is RoundStatus.CLOSED
     assert states(sock)[-1]["vote"]["status"] == "closed"
@@ -301,7 +308,8 @@ def test_a_secretary_runs_the_console_but_only_leaders_start_votes(client, db, m
     login(client, chair)
     assert client.post(f"/events/{town_hall.id}/console/votes", data=form).status_code == 302
     round_ = db.session.scalar(select(VoteRound).where(VoteRound.event_id == town_hall.id))
-    assert client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close").status_code == 302
+    assert client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close",
+                       data={"confirmed": "1"}).status_code == 302
     db.session.refresh(round_)
     assert round_.status is RoundStatus.CLOSED  # the one who started it can close it
 

@@ -25,11 +25,13 @@ def _roll_call(client, committee, meeting, present, as_user=None):
     return client.post(committee.url(meeting, "/roll-call"), data={"present": [str(u.id) for u in present]})
 
 
-def _decide(client, committee, meeting, item, outcome, reason="", as_user=None, **extra):
+def _decide(client, committee, meeting, item, outcome, reason="", as_user=None, confirmed=True, **extra):
     login(client, as_user or committee.chair)
     prefix = f"item{item.id}-"
     data = {prefix + "outcome": outcome, prefix + "reason": reason, prefix + "vote_minutes": "30",
             prefix + "expected_version": str(item.version)}
+    if confirmed:
+        data["confirmed"] = "1"
     data.update({prefix + k: v for k, v in extra.items()})
     return client.post(committee.url(meeting, f"/items/{item.id}/decide"), data=data)
 
@@ -160,6 +162,18 @@ def test_roll_call_waits_for_the_meeting_day(client, db, committee):
     assert "회의 당일부터" in text(response)
 
 
+def test_roll_call_is_taken_only_while_check_in_is_open(client, db, committee, clock):
+    meeting = committee.schedule(client)  # 14:00-16:00 KST today
+    clock.set(datetime(2026, 11, 25, 1, 0))  # 10:00 KST: the meeting day, but check-in opens at 13:00
+    early = _roll_call(client, committee, meeting, committee.counting)
+    assert early.status_code == 422 and "2026-11-25 13:00부터" in text(early)
+    clock.set(AFTER_THE_MEETING)
+    late = _roll_call(client, committee, meeting, committee.counting)
+    assert late.status_code == 422 and "입장 확인이 마감되었습니다" in text(late)
+    assert db.session.scalar(select(func.count()).select_from(RollCallEntry)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 0
+
+
 # --- decisions ---------------------------------------------------------------------------------
 
 def test_a_decision_without_quorum_is_refused_and_changes_nothing(client, db, committee):
@@ -223,10 +237,43 @@ def test_an_item_is_decided_once_per_meeting(client, db, committee):
 def test_rejecting_needs_a_reason(client, db, committee):
     meeting = committee.schedule(client)
     _roll_call(client, committee, meeting, committee.counting[:3])
-    response = _decide(client, committee, meeting, committee.items[0], "reject", reason="")
+    # Told at once, before any confirmation step.
+    response = _decide(client, committee, meeting, committee.items[0], "reject", reason="", confirmed=False)
     assert response.status_code == 422
     assert "사유를 적어 주세요" in text(response)
     assert db.session.scalar(select(func.count()).select_from(MeetingDecision)) == 0
+
+
+def test_a_decision_is_recorded_only_after_the_chair_confirms_it(client, db, committee):
+    meeting = committee.schedule(client)
+    item = committee.items[0]
+    _roll_call(client, committee, meeting, committee.counting[:3])
+    asked = _decide(client, committee, meeting, item, "reject", reason="예산 중복", confirmed=False)
+    assert asked.status_code == 200
+    page = text(asked)
+    assert "이 안건을 결정할까요?" in page and "부결: 반려" in page and "예산 중복" in page and item.title in page
+    assert "의제 이력에 공개됩니다" in page
+    html = asked.get_data(as_text=True)
+    assert f'name="item{item.id}-outcome" value="reject"' in html and 'name="confirmed" value="1"' in html
+    db.session.expire_all()
+    assert item.stage == "subcommittee"
+    assert db.session.scalar(select(func.count()).select_from(MeetingDecision)) == 0
+    assert _decide(client, committee, meeting, item, "reject", reason="예산 중복").status_code == 302
+    db.session.expire_all()
+    assert item.stage == "rejected"
+
+
+def test_publishing_minutes_asks_first(client, db, committee, clock):
+    meeting = committee.schedule(client)
+    _save_minutes(client, committee, meeting, "회의 내용")
+    clock.set(AFTER_THE_MEETING)
+    minutes = db.session.get(Minutes, meeting.event_id)
+    asked = client.post(committee.url(meeting, "/minutes/publish"), data={"expected_version": minutes.version})
+    assert asked.status_code == 200
+    assert "회의록을 공개할까요?" in text(asked) and "본문은 더 이상 고칠 수 없습니다" in text(asked)
+    db.session.expire_all()
+    assert not db.session.get(Minutes, meeting.event_id).is_published
+    assert not audit_rows("minutes.publish")
 
 
 def test_a_member_who_is_not_an_officer_cannot_record_decisions(client, db, committee):
@@ -291,7 +338,8 @@ def test_draft_minutes_are_for_officers_and_staff_and_published_minutes_for_ever
     early = client.post(committee.url(meeting, "/minutes/publish"), data={"expected_version": version})
     assert early.status_code == 422 and "회의가 시작된 뒤에" in text(early)
     clock.set(AFTER_THE_MEETING)
-    assert client.post(committee.url(meeting, "/minutes/publish"), data={"expected_version": version}).status_code == 302
+    assert client.post(committee.url(meeting, "/minutes/publish"),
+                       data={"expected_version": version, "confirmed": "1"}).status_code == 302
     body_page = text(visitor.get(f"/bodies/{committee.body.id}"))
     assert minutes_url in body_page
     public = visitor.get(minutes_url)
@@ -306,7 +354,7 @@ def test_published_minutes_are_locked_and_corrections_are_appended(client, db, c
     _save_minutes(client, committee, meeting, "원래 내용")
     clock.set(AFTER_THE_MEETING)
     minutes = db.session.get(Minutes, meeting.event_id)
-    client.post(committee.url(meeting, "/minutes/publish"), data={"expected_version": minutes.version})
+    client.post(committee.url(meeting, "/minutes/publish"), data={"expected_version": minutes.version, "confirmed": "1"})
     edit = _save_minutes(client, committee, meeting, "바꾼 내용", version=str(minutes.version + 1))
     assert edit.status_code == 302 and edit.headers["Location"].endswith("/minutes#correction")
     assert "공개된 회의록은 고칠 수 없습니다" in text(client.get(edit.headers["Location"]))
@@ -363,7 +411,11 @@ def test_the_body_page_lists_its_meetings(client, app, db, committee):
 
 def test_a_meeting_is_cancelled_with_a_reason_before_it_decides(client, db, committee):
     meeting = committee.schedule(client)
-    response = client.post(committee.url(meeting, "/cancel"), data={"reason": "태풍 예보"})
+    asked = client.post(committee.url(meeting, "/cancel"), data={"reason": "태풍 예보"})
+    assert asked.status_code == 200 and "회의를 취소할까요?" in text(asked) and "위원들에게 취소 사실과 사유가" in text(asked)
+    db.session.expire_all()
+    assert meeting.event.status is not EventStatus.CANCELLED
+    response = client.post(committee.url(meeting, "/cancel"), data={"reason": "태풍 예보", "confirmed": "1"})
     assert response.status_code == 302
     db.session.expire_all()
     assert meeting.event.status is EventStatus.CANCELLED

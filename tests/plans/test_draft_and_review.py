@@ -131,7 +131,7 @@ def test_reviewers_comment_staff_answer_and_resolve_and_the_council_adopts(clien
     blocked = client.post(f"/plans/{plan.id}/adopt")
     assert blocked.status_code == 422 and "구 협치회의 심의를 열고 마쳐야 합니다" in text(blocked)
     world.login(client, world.staff)
-    client.post(f"/plans/{plan.id}/rounds/{plan.rounds[0].id}/close", data={"note": "원안 의결"})
+    client.post(f"/plans/{plan.id}/rounds/{plan.rounds[0].id}/close", data={"note": "원안 의결", "confirmed": "1"})
     world.login(client, world.council_chair)
     blocked = client.post(f"/plans/{plan.id}/adopt")
     assert "해결되지 않은 의견이 1건" in text(blocked)
@@ -142,7 +142,14 @@ def test_reviewers_comment_staff_answer_and_resolve_and_the_council_adopts(clien
     assert comments[0].resolved_at is not None and comments[0].answer == "반영했습니다."
 
     world.login(client, world.council_chair)
-    assert client.post(f"/plans/{plan.id}/adopt").status_code == 302
+    # The button only asks: what adopting does is explained, and nothing is locked yet.
+    asked = client.post(f"/plans/{plan.id}/adopt", data={"content_hash": services.content_hash(plan)})
+    assert asked.status_code == 200
+    assert "계획서를 확정할까요?" in text(asked) and "모든 장이 지금 판으로 잠기고" in text(asked)
+    assert f'name="content_hash" value="{services.content_hash(plan)}"' in asked.get_data(as_text=True)
+    world.db.session.expire_all()
+    assert plan.status is not PlanStatus.ADOPTED and not audit_rows("plan.adopt")
+    assert client.post(f"/plans/{plan.id}/adopt", data={"confirmed": "1"}).status_code == 302
     world.db.session.expire_all()
     assert plan.status is PlanStatus.ADOPTED
     assert plan.adopted_hash == services.content_hash(plan) and len(plan.adopted_hash) == 64

@@ -95,11 +95,17 @@ def test_staff_assemble_a_reviewer_comments_staff_answer_and_the_council_adopts(
     staff.shot("4-answered")
     page.goto(plan_url)
     page.get_by_role("button", name="심의 마치기").click()
+    assert "다시 열 수 없습니다" in page.inner_text("main")  # asked once more
+    page.locator(".confirm-form").get_by_role("button", name="심의 마치기").click()
     assert "마쳤습니다" in page.inner_text("body")
 
     # The council adopts: the version is locked and the content hash shown.
     reviewer.page.goto(plan_url)
     reviewer.page.get_by_role("button", name="의결하고 확정하기").click()
+    assert "계획서를 확정할까요?" in reviewer.page.inner_text("main")
+    reviewer.shot("5-adopt-confirm-360")
+    assert reviewer.fits_width()
+    reviewer.page.locator(".confirm-form").get_by_role("button", name="계획서 확정").click()
     assert "계획서를 확정했습니다" in reviewer.page.inner_text("body")
     digest = reviewer.page.inner_text("#adopted-hash")
     assert re.fullmatch(r"[0-9a-f]{64}", digest)

@@ -29,6 +29,9 @@ class Outcome:
         """Whether this outcome makes sense for the item's current stage."""
         return True
 
+    def check(self, item, *, reason: str, vote_minutes: int | None) -> None:
+        """Raise ServiceError if this outcome cannot be recorded for the item as asked (no writes)."""
+
     def apply(self, meeting, item, decision, *, actor, reason: str, vote_minutes: int | None) -> None:
         raise NotImplementedError
 
@@ -46,16 +49,19 @@ class _Move(Outcome):
         target = self.target(item)
         return target is not None and target in item.stage_obj.next_stages()
 
-    def apply(self, meeting, item, decision, *, actor, reason, vote_minutes):
-        from app.agenda.services import move
-        from app.bodies.meetings.services import meeting_url
-
-        target = self.target(item)
-        if target is None or not self.available(item):
+    def check(self, item, *, reason, vote_minutes):
+        if self.target(item) is None or not self.available(item):
             raise ServiceError(_("'%(stage)s' 단계의 의제에는 이 결정을 할 수 없습니다.", stage=item.stage_obj.label),
                                "outcome")
         if self.needs_reason and not reason:
             raise ServiceError(_("사유를 적어 주세요."), "reason")
+
+    def apply(self, meeting, item, decision, *, actor, reason, vote_minutes):
+        from app.agenda.services import move
+        from app.bodies.meetings.services import meeting_url
+
+        self.check(item, reason=reason, vote_minutes=vote_minutes)
+        target = self.target(item)
         decision.to_stage = target
         move(item, target, actor=actor, decision_type="meeting_decision", reason=reason,
              expected_version=item.version, minutes_ref=meeting_url(meeting))
@@ -97,16 +103,19 @@ class OpenVote(Outcome):
     def available(self, item) -> bool:
         return item.stage in CLIMB[1:-1]
 
+    def check(self, item, *, reason, vote_minutes):
+        if not self.available(item):
+            raise ServiceError(_("'%(stage)s' 단계의 의제는 표결에 부칠 수 없습니다.", stage=item.stage_obj.label),
+                               "outcome")
+        if not 1 <= (vote_minutes or DEFAULT_VOTE_MINUTES) <= 24 * 60:
+            raise ServiceError(_("투표 시간은 1분에서 24시간(1,440분) 사이로 정해 주세요."), "vote_minutes")
+
     def apply(self, meeting, item, decision, *, actor, reason, vote_minutes):
         from app.extensions import db
         from app.voting import services as voting
 
-        if not self.available(item):
-            raise ServiceError(_("'%(stage)s' 단계의 의제는 표결에 부칠 수 없습니다.", stage=item.stage_obj.label),
-                               "outcome")
+        self.check(item, reason=reason, vote_minutes=vote_minutes)
         minutes = vote_minutes or DEFAULT_VOTE_MINUTES
-        if not 1 <= minutes <= 24 * 60:
-            raise ServiceError(_("투표 시간은 1분에서 24시간(1,440분) 사이로 정해 주세요."), "vote_minutes")
         # One commit at the end: the decision row, the round, its question and the opening go in together,
         # so a retry finds the item decided and a failure leaves no half-made vote behind.
         round_ = voting.save_round(

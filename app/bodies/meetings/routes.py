@@ -16,6 +16,7 @@ from app.bodies.meetings.forms import (
 )
 from app.bodies.meetings.outcomes import OUTCOMES
 from app.bodies.services import get_body_or_404
+from app.confirm import confirmation_page, is_confirmed
 from app.errors import ServiceError, show_on_form
 from app.events.models import EventStatus
 from app.extensions import limiter
@@ -180,6 +181,12 @@ def meeting_decide(body_id: int, event_id: int, item_id: int):
         return _meeting_page(meeting, 422, decision_forms={item_id: form})
     try:
         expected = int(form.expected_version.data) if (form.expected_version.data or "").isdigit() else None
+        if form.outcome.data in FINAL_OUTCOMES and not is_confirmed():
+            # A decision moves the agenda item for good: check it can be recorded, then ask once more.
+            services.check_decision(meeting, item_id, form.outcome.data, actor=current_user,
+                                    reason=form.reason.data or "", expected_version=expected,
+                                    vote_minutes=form.vote_minutes.data)
+            return _confirm_decision(meeting, item_id, form)
         decision = services.decide(meeting, item_id, form.outcome.data, actor=current_user, reason=form.reason.data or "",
                                    expected_version=expected, vote_minutes=form.vote_minutes.data)
     except ServiceError as error:
@@ -195,6 +202,23 @@ def meeting_decide(body_id: int, event_id: int, item_id: int):
     return redirect(url_for("bodies.meeting", body_id=body_id, event_id=event_id) + f"#item-{item_id}")
 
 
+FINAL_OUTCOMES = ("advance", "reject", "hold")  # a vote is not final: its result is published later
+
+
+def _confirm_decision(meeting, item_id: int, form):
+    item = next(e.item for e in meeting.agenda if e.agenda_item_id == item_id)
+    outcome = OUTCOMES[form.outcome.data]
+    details = [(_("안건"), item.title), (_("결정"), str(outcome.label))]
+    if (form.reason.data or "").strip():
+        details.append((_("사유·결정 요지"), form.reason.data.strip()))
+    return confirmation_page(
+        title=_("이 안건을 결정할까요?"), button=_("결정 기록"),
+        explanation=[_("결정을 기록하면 의제가 바로 옮겨지고, 결정과 사유가 의제 이력에 공개됩니다."),
+                     _("기록한 결정은 되돌릴 수 없습니다. 이 회의에서 이 안건은 다시 결정할 수 없습니다.")],
+        details=details, cancel_url=url_for("bodies.meeting", body_id=meeting.body.id, event_id=meeting.event_id)
+        + f"#item-{item_id}")
+
+
 @bp.route("/bodies/<int:body_id>/meetings/<int:event_id>/cancel", methods=["POST"])
 @login_required
 @limiter.limit(WRITE_LIMIT)
@@ -204,6 +228,15 @@ def meeting_cancel(body_id: int, event_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _meeting_page(meeting, 422, cancel_form=form)
+    if meeting.event.status is not EventStatus.CANCELLED and not meeting.decisions and form.reason.data.strip():
+        page = confirmation_page(
+            title=_("회의를 취소할까요?"), button=_("회의 취소"),
+            explanation=[_("취소하면 위원들에게 취소 사실과 사유가 알려지고, 이 회의에서는 출석 확인도 안건 결정도 할 수 없습니다."),
+                         _("취소한 회의는 되살릴 수 없습니다.")],
+            details=[(_("회의"), meeting.event.title), (_("취소 사유"), form.reason.data.strip())],
+            cancel_url=url_for("bodies.meeting", body_id=body_id, event_id=event_id))
+        if page is not None:
+            return page
     try:
         services.cancel_meeting(meeting, form.reason.data, actor=current_user)
     except ServiceError as error:
@@ -269,6 +302,14 @@ def minutes_publish(body_id: int, event_id: int):
         abort(400)
     expected = int(form.expected_version.data) if (form.expected_version.data or "").isdigit() else None
     try:
+        if not is_confirmed() and not services.check_minutes_publishable(
+                meeting, actor=current_user, expected_version=expected).is_published:
+            return confirmation_page(
+                title=_("회의록을 공개할까요?"), button=_("회의록 공개"),
+                explanation=[_("공개하면 누구나 회의록을 볼 수 있고 위원들에게 알림이 갑니다."),
+                             _("공개한 회의록의 본문은 더 이상 고칠 수 없습니다. 잘못된 곳은 정정으로만 덧붙일 수 있습니다.")],
+                details=[(_("회의"), meeting.event.title)],
+                cancel_url=url_for("bodies.minutes_edit", body_id=body_id, event_id=event_id))
         services.publish_minutes(meeting, actor=current_user, expected_version=expected)
     except ServiceError as error:
         flash(error.message, "danger")

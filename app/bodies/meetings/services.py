@@ -307,6 +307,10 @@ def take_roll_call(meeting: BodyMeeting, present_user_ids: list[int], *, actor: 
     _require_runner(meeting, actor, _("출석 확인은 기구의 위원장·공동위원장·간사나 협치지원관만 할 수 있습니다."))
     _require_not_cancelled(meeting)
     _require_meeting_day(meeting)
+    # The roll call writes attendance, which quorum and vote eligibility read: only while check-in is open.
+    from app.events.services import require_check_in_open
+
+    require_check_in_open(meeting.event)
     members = {seat.user_id: seat for seat in counting_members(meeting.body)}
     present = set(present_user_ids or [])
     if present - set(members):
@@ -342,9 +346,17 @@ def take_roll_call(meeting: BodyMeeting, present_user_ids: list[int], *, actor: 
 
 # --- decisions -----------------------------------------------------------------------------------
 
-def decide(meeting: BodyMeeting, item_id: int, outcome: str, *, actor: User, reason: str = "",
-           expected_version: int | None = None, vote_minutes: int | None = None) -> MeetingDecision:
-    """Decide one agenda item (advance, reject, hold, or open a members' vote); refused without quorum."""
+def check_decision(meeting: BodyMeeting, item_id: int, outcome: str, *, actor: User, reason: str = "",
+                   expected_version: int | None = None, vote_minutes: int | None = None) -> None:
+    """Raise the ServiceError ``decide`` would raise for this decision, without writing anything."""
+    from app.bodies.meetings.outcomes import OUTCOMES
+
+    entry, _state = _decision_allowed(meeting, item_id, outcome, actor=actor, expected_version=expected_version)
+    OUTCOMES[outcome].check(entry.item, reason=(reason or "").strip(), vote_minutes=vote_minutes)
+
+
+def _decision_allowed(meeting: BodyMeeting, item_id: int, outcome: str, *, actor: User,
+                      expected_version: int | None) -> tuple[MeetingAgendaItem, Quorum]:
     from app.bodies.meetings.outcomes import OUTCOMES
 
     _require_runner(meeting, actor, _("안건 결정은 기구의 위원장·공동위원장·간사나 협치지원관만 기록할 수 있습니다."))
@@ -367,6 +379,16 @@ def decide(meeting: BodyMeeting, item_id: int, outcome: str, *, actor: User, rea
     item = entry.item
     if expected_version is not None and item.version != expected_version:
         raise Conflict(_("다른 사람이 먼저 이 의제를 옮겼습니다. 새로 고친 뒤 현재 단계를 확인해 주세요."))
+    return entry, state
+
+
+def decide(meeting: BodyMeeting, item_id: int, outcome: str, *, actor: User, reason: str = "",
+           expected_version: int | None = None, vote_minutes: int | None = None) -> MeetingDecision:
+    """Decide one agenda item (advance, reject, hold, or open a members' vote); refused without quorum."""
+    from app.bodies.meetings.outcomes import OUTCOMES
+
+    entry, state = _decision_allowed(meeting, item_id, outcome, actor=actor, expected_version=expected_version)
+    item = entry.item
     decision = MeetingDecision(event_id=meeting.event_id, agenda_item_id=item_id, outcome=outcome,
                                from_stage=item.stage, reason=(reason or "").strip(), present_count=state.present,
                                member_count=state.members, decided_by_id=actor.id, decided_at=now())
@@ -458,8 +480,8 @@ def save_minutes(meeting: BodyMeeting, body_md: str, *, actor: User, expected_ve
     return minutes
 
 
-def publish_minutes(meeting: BodyMeeting, *, actor: User, expected_version: int | None = None) -> Minutes:
-    """Make the minutes public and lock them; the members are told."""
+def check_minutes_publishable(meeting: BodyMeeting, *, actor: User, expected_version: int | None = None) -> Minutes:
+    """Raise the ServiceError ``publish_minutes`` would raise; returns the minutes (no writes)."""
     _require_runner(meeting, actor, _("회의록은 기구의 위원장·공동위원장·간사나 협치지원관만 공개할 수 있습니다."))
     minutes = meeting_minutes(meeting)
     if minutes is None or not minutes.body_md.strip():
@@ -470,6 +492,14 @@ def publish_minutes(meeting: BodyMeeting, *, actor: User, expected_version: int 
         raise Conflict(_("다른 사람이 그사이 회의록을 고쳤습니다. 바뀐 내용을 확인한 뒤 공개해 주세요."))
     if meeting.event.starts_at > now():
         raise ServiceError(_("회의가 시작된 뒤에 회의록을 공개할 수 있습니다."))
+    return minutes
+
+
+def publish_minutes(meeting: BodyMeeting, *, actor: User, expected_version: int | None = None) -> Minutes:
+    """Make the minutes public and lock them; the members are told."""
+    minutes = check_minutes_publishable(meeting, actor=actor, expected_version=expected_version)
+    if minutes.is_published:
+        return minutes
     minutes.status = MinutesStatus.PUBLISHED
     minutes.published_at, minutes.published_by_id = now(), actor.id
     audit.record("minutes.publish", meeting.event, actor=actor, version=minutes.version)

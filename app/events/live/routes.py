@@ -12,12 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.forms import EmptyForm
+from app.confirm import confirmation_page
 from app.errors import ServiceError, show_on_form
 from app.events.live import live_bp, services
 from app.events.live.forms import AnnouncementForm, QuickVoteForm, SegmentForm
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.permissions import can, require
-from app.voting.models import RoundStatus
+from app.voting.confirmations import confirmation, details
+from app.voting.models import RoundStatus, VoteRound
 
 CONSOLE_LIMIT = "60 per minute"
 
@@ -174,6 +176,13 @@ def console_vote_action(event_id: int, round_id: int, action: str):
     event = _managed(event_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    round_ = db.session.get(VoteRound, round_id)
+    asked = confirmation(round_, action) if round_ is not None and round_.event_id == event.id else None
+    if asked is not None:  # another event's round: the service explains the refusal
+        page = confirmation_page(**asked, details=details(round_),
+                                 cancel_url=url_for("live.console", event_id=event.id) + "#votes")
+        if page is not None:
+            return page
     try:
         services.vote_action(event, round_id, action, actor=current_user)
     except ServiceError as error:

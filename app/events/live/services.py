@@ -352,7 +352,10 @@ def record_online_attendance(event: Event, user) -> bool:
     if db.session.scalar(select(Attendance.id).where(Attendance.event_id == event.id,
                                                      Attendance.user_id == user.id)) is not None:
         return True  # already counted (on site or online)
-    from app.events.services import record_attendance
+    from app.events.services import check_in_is_open, record_attendance
+
+    if not check_in_is_open(event):  # the room opens early and stays open late; attendance does not
+        return False
 
     try:
         record_attendance(event, user=user, registration=registration, mode=AttendanceMode.ONLINE, commit=False)
