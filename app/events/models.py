@@ -229,6 +229,15 @@ class Registration(db.Model):
         return f"{self.code[:4]}-{self.code[4:]}" if len(self.code) == 8 else self.code
 
     @property
+    def masked_code(self) -> str:
+        """The code as staff lists show it: its last two characters only.
+
+        The code opens and cancels the ticket (a guest's only key to it), so no page but the holder's own
+        ticket and mails shows it whole; the tail is enough to find a row when someone calls.
+        """
+        return "••••-••" + self.code[-2:]
+
+    @property
     def person_name(self) -> str:
         if self.user is not None:
             return self.user.public_name

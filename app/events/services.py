@@ -841,7 +841,7 @@ def export_registrants_csv(event: Event, *, actor: User) -> str:
                 name, email = r.user.display_name, r.user.email or ""
             elif r.user is None:
                 name, email, phone = r.guest_name or "", r.guest_email or "", r.guest_phone or ""
-        row = [r.display_code, r.status.label, kst(r.created_at), _("예") if r.id in attended else "",
+        row = [r.masked_code, r.status.label, kst(r.created_at), _("예") if r.id in attended else "",
                name, email, phone]
         row += [answers.get((r.id, q.id), "") if r.share_answers else "" for q in exportable]
         rows.append(row)

@@ -172,3 +172,14 @@ def test_the_confirmation_page_reposts_the_form_with_a_fresh_csrf_token(client, 
     db.session.expire_all()
     assert db.session.get(Event, event.id).status is EventStatus.CANCELLED
     assert db.session.get(Event, event.id).cancel_reason == '강당 공사 "연기"'
+
+
+def test_staff_lists_never_show_a_registration_code_whole(client, auth, make, event):
+    """A code opens and cancels its ticket: the manage page and the export show only its tail."""
+    registration = services.register(event, make.user(name="코드주인"))
+    auth.login(event.created_by)
+    page = text(client.get(f"/events/{event.id}/manage"))
+    export = client.get(f"/events/{event.id}/registrants.csv").get_data(as_text=True)
+    for shown in (page, export):
+        assert registration.code not in shown and registration.display_code not in shown
+        assert registration.masked_code in shown
