@@ -361,7 +361,8 @@ def test_one_ballot_of_twenty_attendees_does_not_pass_a_quick_vote(app, client, 
     assert voter.post(f"/votes/{round_.id}/ballot", data={f"vote-{round_.options[0].id}": "yes"}).status_code == 200
     assert "재적 20명" in text(client.get(f"/events/{town_hall.id}/console"))
     for action in ("close", "tally", "publish"):
-        assert client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/{action}").status_code == 302
+        assert client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/{action}",
+                           data={"confirmed": "1"}).status_code == 302
     public = app.test_client()
     for url in (f"/votes/{round_.id}/results", f"/votes/{round_.id}/projector", f"/events/{town_hall.id}/projector"):
         page = text(public.get(url))
@@ -394,8 +395,8 @@ def test_the_projectors_and_live_page_show_no_verdict_before_it_is_published(app
     public = app.test_client()
     projector = text(public.get(f"/events/{town_hall.id}/projector"))
     assert "중간 집계" in projector and "가결" not in projector  # counts while open, as staff chose; no verdict
-    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close")
-    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/tally")
+    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/close", data={"confirmed": "1"})
+    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/tally", data={"confirmed": "1"})
     staff_screen = text(client.get(f"/events/{town_hall.id}/projector"))  # staff logged in on the hall's computer
     assert "가결" not in staff_screen and "찬성" not in staff_screen
     assert "가결" not in text(public.get(f"/events/{town_hall.id}/projector"))
@@ -403,7 +404,7 @@ def test_the_projectors_and_live_page_show_no_verdict_before_it_is_published(app
     _http, sock = follower(app, make)
     assert join(sock, town_hall)["state"]["vote"]["results"] is False  # no "see the results" link yet
     assert 'href="/votes/%d/results"' % round_.id not in text(public.get(f"/events/{town_hall.id}/live"))
-    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/publish")
+    client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/publish", data={"confirmed": "1"})
     assert "가결" in text(public.get(f"/events/{town_hall.id}/projector"))
     assert join(sock, town_hall)["state"]["vote"]["results"] is True
 
