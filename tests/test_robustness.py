@@ -132,7 +132,7 @@ def test_api_answers_anonymous_writes_with_401_even_before_a_csrf_check(client, 
 
 
 def test_api_refuses_unknown_choices_instead_of_ignoring_them(client, db):
-    for query in ("sort=oldest", "stage=draft", "stage=nonsense"):
+    for query in ("sort=oldest", "sort=", "stage=draft", "stage=nonsense"):
         response = client.get(f"/api/v1/agenda-items?{query}")
         assert response.status_code == 400 and "허용되지 않는 값" in response.get_json()["error"], query
     assert client.get("/api/v1/agenda-items?sort=supported&stage=proposed").status_code == 200

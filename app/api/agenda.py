@@ -42,8 +42,8 @@ def _detail(item: AgendaItem) -> dict:
 
 def _choice(name: str, allowed, default: str | None = None) -> str | None:
     """A query value that must be one of ``allowed`` (an unknown one is refused, not silently ignored)."""
-    value = request.args.get(name) or None
-    if value is None:
+    value = request.args.get(name)
+    if value is None:  # absent; present but empty is refused like any value outside the list
         return default
     if value not in allowed:
         raise ServiceError(_("%(field)s: 허용되지 않는 값입니다. 다음 중에서 골라 주세요: %(choices)s",
