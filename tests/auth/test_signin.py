@@ -8,7 +8,7 @@ import pytest
 
 from app.forums.realtime import NAMESPACE
 from tests.factories import PASSWORD
-from tests.forums.conftest import Socket, call
+from tests.forums.conftest import call, sockets as socket_of  # noqa: F401  (the /forums socket fixture)
 from tests.helpers import audit_rows, link_in, outbox_for, text
 
 
@@ -44,23 +44,6 @@ def room(db, make, clock):
     db.session.add_all([cycle, item])
     db.session.commit()
     return f"agenda-{item.id}"
-
-
-@pytest.fixture
-def socket_of(app, db):
-    """``socket_of(client)``: a /forums socket carrying ``client``'s cookies."""
-    made = []
-
-    def connect(client):
-        sio = Socket(app, client)
-        assert sio.is_connected(NAMESPACE)
-        made.append(sio)
-        return sio
-
-    yield connect
-    for sio in made:
-        if sio.is_connected(NAMESPACE):
-            sio.disconnect(namespace=NAMESPACE)
 
 
 def test_a_session_cookie_copied_before_logout_no_longer_works_after_it(app, db, make):
