@@ -91,7 +91,10 @@ def load_user_from_session(session_id: str) -> User | None:
     found = db.session.execute(
         select(User, LoginSession.id)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.key_hash == _key_hash(key), LoginSession.ended_at.is_(None))
+        .where(LoginSession.key_hash == _key_hash(key), LoginSession.ended_at.is_(None),
+               # A login lasts as long as its remember cookie may, however often it is used: a cookie
+               # copied long ago and never logged out does not work for ever.
+               LoginSession.created_at > now() - timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"]))
     ).first()
     if found is None:
         return None

@@ -253,3 +253,18 @@ def test_a_venue_past_its_failed_login_ceiling_still_lets_the_right_password_in(
     again = app.test_client().post("/account/login", data={"email": guessed.email, "password": PASSWORD},
                                    environ_base=venue)
     assert "로그인 시도가 너무 많습니다" in text(again)
+
+
+def test_a_login_ends_when_its_remember_cookie_would_even_if_never_logged_out(app, db, make, clock):
+    from datetime import timedelta
+
+    from app.utils import now
+
+    user = make.user()
+    browser = _log_in(app.test_client(), user, remember=True)
+    copy = _copy_cookie(browser, "remember_token", app.test_client())
+    start = now()
+    clock.set(start + timedelta(days=29))
+    assert _logged_in(browser) and _logged_in(copy)
+    clock.set(start + timedelta(days=30, minutes=1))
+    assert not _logged_in(browser) and not _logged_in(copy)
