@@ -11,7 +11,7 @@ from app.auth.models import User
 from app.bodies.models import Body
 from app.events.models import Event, EventKind, EventStatus
 from app.extensions import db
-from app.forums import services
+from app.forums import moderation, online, qa, services
 from app.forums.models import Post
 from app.forums.targets import Target
 from app.utils import now
@@ -75,7 +75,7 @@ def seed_forums(accounts: dict[str, User]) -> None:
                                     "싸게 드립니다! 중고 가전 매입 문의는 010-0000-0000 으로")
         _at(spam, 45)
         for reporter in neighbours[5:8]:
-            services.report_post(spam, reporter, "spam", "광고입니다")
+            moderation.report_post(spam, reporter, "spam", "광고입니다")
     for item in items[1:]:
         _talk(Target("agenda", item), [("이 제안 좋습니다. 우리 동에도 꼭 필요합니다.", None),
                                         ("예산이 얼마나 드는지 먼저 알려 주시면 좋겠어요.", 0)], [neighbours[6], resident])
@@ -91,20 +91,20 @@ def seed_forums(accounts: dict[str, User]) -> None:
 
     # Online forums: one open now, one closed and summed up by staff.
     moment = now()
-    open_forum = services.save_forum(
+    open_forum = online.save_forum(
         None, staff, title="골목길 주차, 어떻게 풀까요?", question="좁은 골목길 주차 문제, 우리 동네에 맞는 해법은 무엇일까요?",
         description="12월 말까지 의견을 받습니다. 모인 의견은 도시환경분과와 교통행정과가 함께 검토합니다.",
         opens_at=moment - timedelta(days=5), closes_at=moment + timedelta(days=20))
     _talk(Target("forum", open_forum), [(line, None) for line in FORUM_TALK], neighbours[:4])
-    closed = services.save_forum(
+    closed = online.save_forum(
         None, staff, title="마을 공유공간, 누구를 위해 열까요?", question="동 주민센터 3층 유휴공간을 어떻게 쓰면 좋을까요?",
         description="", opens_at=moment - timedelta(days=40), closes_at=moment + timedelta(minutes=1))
     _talk(Target("forum", closed), [("청소년 공부방이 부족합니다.", None), ("낮에는 어르신 쉼터, 저녁에는 청소년 공간으로 나누면 어떨까요?", 0),
                                      ("육아 모임 공간도 필요해요.", None)], neighbours[4:7])
     closed.closes_at = moment - timedelta(days=10)
     db.session.commit()
-    services.close_due_forums()
-    services.write_summary(closed, staff, (
+    online.close_due_forums()
+    online.write_summary(closed, staff, (
         "주민 **3명**이 의견을 냈습니다.\n\n"
         "- 시간대별로 나누어 쓰자는 의견(낮 어르신 쉼터, 저녁 청소년 공간)이 가장 많은 공감을 받았습니다.\n"
         "- 육아 모임 공간 요구도 있었습니다.\n\n"
@@ -117,11 +117,11 @@ def seed_forums(accounts: dict[str, User]) -> None:
     if live is not None:
         asked = []
         for n, (text, anonymous, votes) in enumerate(QUESTIONS):
-            question = services.ask(live, neighbours[n], text, anonymous=anonymous)
+            question = qa.ask(live, neighbours[n], text, anonymous=anonymous)
             question.created_at = moment - timedelta(minutes=40 - n * 7)
             asked.append((question, votes))
         db.session.commit()
         for question, votes in asked:
             for voter in [p for p in neighbours + [resident, member] if p.id != question.author_id][:votes]:
-                services.upvote(question, voter)
-        services.mark_question(asked[2][0], staff, "answered")
+                qa.upvote(question, voter)
+        qa.mark_question(asked[2][0], staff, "answered")

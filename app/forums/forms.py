@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, TextAreaField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.forums.services import REASON_LABELS
+from app.forums.moderation import REASON_LABELS
 
 _required = _l("필수 입력 항목입니다.")
 KST = timedelta(hours=9)

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from app.auth.forms import EmptyForm
 from app.errors import ServiceError, show_on_form
 from app.extensions import db, limiter
-from app.forums import bp, services, targets
+from app.forums import bp, online, services, targets
+from app.forums import moderation as moderation_services  # the views `moderation` and `qa` keep their names
+from app.forums import qa as qa_services
 from app.forums.forms import (
     KST, BanForm, BlockedWordsForm, EditForm, ForumForm, ModerateForm, PostForm, QuestionForm, QuestionMarkForm,
     ReportForm, SummaryForm, ThreadSettingsForm,
@@ -93,7 +95,7 @@ def qa_view(event, *, form: QuestionForm | None = None) -> dict:
     form.next.data = _here() if request.method == "GET" else (form.next.data or "")
     thread = services.find_thread(targets.Target("event", event))
     return {"event": event, "room": f"event-{event.id}", "seq": thread.last_seq if thread else 0,
-            "questions": services.questions(event, current_user), "my_votes": services.my_votes(event, current_user),
+            "questions": qa_services.questions(event, current_user), "my_votes": qa_services.my_votes(event, current_user),
             "can_view": can("forums.qa.view", event), "can_ask": can("forums.qa.ask", event),
             "can_vote": can("forums.qa.vote", event), "can_moderate": can("forums.qa.moderate", event),
             "form": form, "mark_form": QuestionMarkForm(formdata=None), "button": EmptyForm()}
@@ -230,7 +232,7 @@ def report(post_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            counted = services.report_post(post, current_user._get_current_object(), form.reason.data, form.detail.data)
+            counted = moderation_services.report_post(post, current_user._get_current_object(), form.reason.data, form.detail.data)
         except ServiceError as error:
             show_on_form(form, error)
             status = _status(error)
@@ -252,7 +254,7 @@ def moderate(post_id: int):
     action = request.form.get("action")
     if request.method == "POST" and action in ("hide", "unhide") and form.validate_on_submit():
         try:
-            (services.hide_post if action == "hide" else services.unhide_post)(
+            (moderation_services.hide_post if action == "hide" else moderation_services.unhide_post)(
                 post, current_user._get_current_object(), form.reason.data)
         except ServiceError as error:
             show_on_form(form, error)
@@ -266,7 +268,7 @@ def moderate(post_id: int):
         try:
             if ban_form.scope.data == "event" and not event_id:
                 raise ServiceError(_("행사 토론이 아닙니다. '이 토론에서'를 고르세요."), "scope")
-            services.ban_user(post.author, current_user._get_current_object(), hours=ban_form.hours.data,
+            moderation_services.ban_user(post.author, current_user._get_current_object(), hours=ban_form.hours.data,
                               reason=ban_form.reason.data, thread=None if event_id else thread, event_id=event_id)
         except ServiceError as error:
             show_on_form(ban_form, error)
@@ -277,7 +279,7 @@ def moderate(post_id: int):
     elif request.method == "POST":
         status = 422
     return render_template("forums/moderate.html", post=post, target=target, form=form, ban_form=ban_form,
-                           reports=services.reports_for(post), reason_labels=services.REASON_LABELS), status
+                           reports=moderation_services.reports_for(post), reason_labels=moderation_services.REASON_LABELS), status
 
 
 @bp.route("/room/<room>/settings", methods=["GET", "POST"])
@@ -290,7 +292,7 @@ def settings(room: str):
     status = 200
     if form.validate_on_submit():
         try:
-            services.configure_thread(target, current_user._get_current_object(),
+            moderation_services.configure_thread(target, current_user._get_current_object(),
                                       slow_mode_seconds=form.slow_mode_seconds.data, locked=form.locked.data)
         except ServiceError as error:
             show_on_form(form, error)
@@ -301,7 +303,7 @@ def settings(room: str):
     elif request.method == "POST":
         status = 422
     return render_template("forums/settings.html", target=target, thread=thread, form=form,
-                           bans=services.thread_bans(thread), button=EmptyForm()), status
+                           bans=moderation_services.thread_bans(thread), button=EmptyForm()), status
 
 
 @bp.route("/bans/<int:ban_id>/lift", methods=["POST"])
@@ -310,7 +312,7 @@ def lift_ban(ban_id: int):
     require("forums.manage")
     ban = db.get_or_404(Ban, ban_id)
     if EmptyForm().validate_on_submit():
-        services.lift_ban(ban, current_user._get_current_object())
+        moderation_services.lift_ban(ban, current_user._get_current_object())
         flash(_("글쓰기 제한을 풀었습니다."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("forums.moderation")))
 
@@ -323,7 +325,7 @@ def moderation():
     status = 200
     if form.validate_on_submit():
         try:
-            services.set_blocked_words(form.words.data or "", current_user._get_current_object())
+            moderation_services.set_blocked_words(form.words.data or "", current_user._get_current_object())
         except ServiceError as error:
             show_on_form(form, error)
             status = _status(error)
@@ -334,7 +336,7 @@ def moderation():
         status = 422
     if request.method == "GET":
         form.words.data = "\n".join(db.session.scalars(select(BlockedWord.word).order_by(BlockedWord.word)))
-    queue = services.review_queue()
+    queue = moderation_services.review_queue()
     return render_template("forums/moderation.html", form=form, button=EmptyForm(), targets_of=services.target_of,
                            **queue), status
 
@@ -343,7 +345,7 @@ def moderation():
 
 @bp.route("/")
 def index():
-    return render_template("forums/index.html", groups=services.forums_by_status())
+    return render_template("forums/index.html", groups=online.forums_by_status())
 
 
 def _kst_naive(value):
@@ -362,7 +364,7 @@ def forum_form(forum_id: int | None = None):
     status = 200
     if form.validate_on_submit():
         try:
-            saved = services.save_forum(forum, current_user._get_current_object(), title=form.title.data,
+            saved = online.save_forum(forum, current_user._get_current_object(), title=form.title.data,
                                         question=form.question.data, description=form.description.data or "",
                                         opens_at=_kst_naive(form.opens_at.data), closes_at=_kst_naive(form.closes_at.data))
         except ServiceError as error:
@@ -391,7 +393,7 @@ def summary(forum_id: int):
     form = SummaryForm()
     if form.validate_on_submit():
         try:
-            services.write_summary(item, current_user._get_current_object(), form.summary.data)
+            online.write_summary(item, current_user._get_current_object(), form.summary.data)
         except ServiceError as error:
             show_on_form(form, error)
             return render_template("forums/forum.html", forum=item, status=item.status(), summary_form=form), \
@@ -423,7 +425,7 @@ def qa(event_id: int):
         form = QuestionForm(prefix="qa")
         if form.validate_on_submit():
             try:
-                services.ask(event, current_user._get_current_object(), form.body.data,
+                qa_services.ask(event, current_user._get_current_object(), form.body.data,
                              anonymous=form.anonymous.data, client_id=form.client_token.data or None)
             except ServiceError as error:
                 show_on_form(form, error)
@@ -448,7 +450,7 @@ def qa_vote(question_id: int):
     back = safe_next(request.form.get("next"), url_for("forums.qa", event_id=question.event_id))
     if EmptyForm().validate_on_submit():
         try:
-            services.upvote(question, current_user._get_current_object())
+            qa_services.upvote(question, current_user._get_current_object())
         except ServiceError as error:
             flash(error.message, "danger")
     return redirect(f"{back.split('#')[0]}#question-{question.id}")
@@ -465,7 +467,7 @@ def qa_mark(question_id: int):
     form = QuestionMarkForm()
     if form.validate_on_submit():
         try:
-            services.mark_question(question, current_user._get_current_object(), request.form.get("action", ""),
+            qa_services.mark_question(question, current_user._get_current_object(), request.form.get("action", ""),
                                    form.reason.data or "")
         except ServiceError as error:
             flash(error.message, "danger")

@@ -19,7 +19,7 @@ from flask_socketio import disconnect, join_room, leave_room
 from app import socket_auth
 from app.errors import ServiceError
 from app.extensions import db, socketio
-from app.forums import services, targets
+from app.forums import moderation, qa, services, targets
 from app.forums.models import Post, Question, Thread
 from app.forums.realtime import NAMESPACE, flood, presence, replay
 from app.permissions import can
@@ -247,7 +247,7 @@ def react(data):
 def report(data):
     _need_login()
     found, _target_ = _post(data)
-    services.report_post(found, current_user._get_current_object(), data.get("reason"), _text(data.get("detail"), 600))
+    moderation.report_post(found, current_user._get_current_object(), data.get("reason"), _text(data.get("detail"), 600))
     return {"ok": True}
 
 
@@ -259,9 +259,9 @@ def moderate(data):
         raise ServiceError(_("이 작업을 할 수 있는 권한이 없습니다."))
     action = data.get("action")
     if action == "hide":
-        services.hide_post(found, current_user._get_current_object(), _text(data.get("reason"), 400))
+        moderation.hide_post(found, current_user._get_current_object(), _text(data.get("reason"), 400))
     elif action == "unhide":
-        services.unhide_post(found, current_user._get_current_object(), _text(data.get("reason"), 400))
+        moderation.unhide_post(found, current_user._get_current_object(), _text(data.get("reason"), 400))
     else:
         raise ServiceError(_("할 일을 골라 주세요."))
     return {"ok": True}
@@ -271,7 +271,7 @@ def moderate(data):
 def qa_ask(data):
     _need_login()
     event = _event(data.get("event_id"))
-    question = services.ask(event, current_user._get_current_object(), _text(data.get("body"), 2000),
+    question = qa.ask(event, current_user._get_current_object(), _text(data.get("body"), 2000),
                             anonymous=bool(data.get("anonymous")), client_id=data.get("client_id"))
     return {"ok": True, "question_id": question.id}
 
@@ -279,7 +279,7 @@ def qa_ask(data):
 @handler("qa_vote")
 def qa_vote(data):
     _need_login()
-    question = services.upvote(_question(data), current_user._get_current_object())
+    question = qa.upvote(_question(data), current_user._get_current_object())
     return {"ok": True, "votes": question.vote_count}
 
 
@@ -289,6 +289,6 @@ def qa_mark(data):
     question = _question(data)
     if not can("forums.qa.moderate", _event(question.event_id)):
         raise ServiceError(_("이 작업을 할 수 있는 권한이 없습니다."))
-    services.mark_question(question, current_user._get_current_object(), data.get("action"),
+    qa.mark_question(question, current_user._get_current_object(), data.get("action"),
                            _text(data.get("reason"), 400))
     return {"ok": True}

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.forums import services
+from app.forums import moderation, services
 from app.forums.models import Post, Thread
 from app.forums.targets import Target
 from tests.forums.conftest import call, login, received
@@ -119,7 +119,7 @@ def test_staff_lift_a_ban_early(client, db, make, item):
     troll, staff = make.user(), make.staff()
     thread = services.thread_for(Target("agenda", item))
     db.session.commit()
-    ban = services.ban_user(troll, staff, hours=24, reason="잠시", thread=thread)
+    ban = moderation.ban_user(troll, staff, hours=24, reason="잠시", thread=thread)
     login(client, staff)
     client.post(f"/forums/bans/{ban.id}/lift")
     client.post("/account/logout")
@@ -130,7 +130,7 @@ def test_staff_lift_a_ban_early(client, db, make, item):
 
 def test_event_ban_covers_the_event_thread_and_its_questions(client, db, make, town_hall):
     troll, staff = make.user(), make.staff()
-    services.ban_user(troll, staff, hours=5, reason="방해", event_id=town_hall.id)
+    moderation.ban_user(troll, staff, hours=5, reason="방해", event_id=town_hall.id)
     login(client, troll)
     response = client.post(f"/forums/room/event-{town_hall.id}/posts", data={"body": "행사 토론"})
     assert response.status_code == 422

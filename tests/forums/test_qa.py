@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.events.models import Audience
-from app.forums import services
+from app.forums import qa
 from app.forums.models import Question, QuestionVote
 from tests.forums.conftest import call, login, received
 from tests.helpers import audit_rows, text
@@ -64,8 +64,8 @@ def test_bad_questions_are_refused_with_a_message(client, db, make, town_hall):
 
 def test_one_upvote_each_and_the_list_resorts(app, client, db, make, town_hall, sockets):
     asker = make.user()
-    first = services.ask(town_hall, asker, "먼저 올라온 질문")
-    second = services.ask(town_hall, asker, "나중에 올라온 질문")
+    first = qa.ask(town_hall, asker, "먼저 올라온 질문")
+    second = qa.ask(town_hall, asker, "나중에 올라온 질문")
     voters = [make.user() for _ in range(2)]
     watcher = sockets()
     call(watcher, "join", {"room": f"event-{town_hall.id}", "last_seq": 2})
@@ -81,7 +81,7 @@ def test_one_upvote_each_and_the_list_resorts(app, client, db, make, town_hall, 
     assert db.session.scalar(select(func.count()).select_from(QuestionVote)
                              .where(QuestionVote.question_id == second.id)) == 2
     assert [e["question"]["votes"] for e in received(watcher)] == [1, 2, 1, 2]
-    order = [q.body for q in services.questions(town_hall)]
+    order = [q.body for q in qa.questions(town_hall)]
     assert order == ["나중에 올라온 질문", "먼저 올라온 질문"]
     page = text(client.get(f"/forums/events/{town_hall.id}/qa"))
     assert page.index("나중에 올라온 질문") < page.index("먼저 올라온 질문")
@@ -93,8 +93,8 @@ def test_one_upvote_each_and_the_list_resorts(app, client, db, make, town_hall, 
 def test_staff_mark_answered_or_hide_and_the_room_follows(app, client, db, make, town_hall, sockets):
     staff = make.staff()
     asker = make.user()
-    kept = services.ask(town_hall, asker, "답변할 질문")
-    gone = services.ask(town_hall, asker, "광고성 질문")
+    kept = qa.ask(town_hall, asker, "답변할 질문")
+    gone = qa.ask(town_hall, asker, "광고성 질문")
     watcher = sockets()
     call(watcher, "join", {"room": f"event-{town_hall.id}", "last_seq": 2})
     login(client, staff)
@@ -110,11 +110,11 @@ def test_staff_mark_answered_or_hide_and_the_room_follows(app, client, db, make,
     client.post("/account/logout")
     public = text(client.get(f"/forums/events/{town_hall.id}/qa"))
     assert "광고성 질문" not in public and "답변 완료" in public
-    assert [q.body for q in services.questions(town_hall)] == ["답변할 질문"]
+    assert [q.body for q in qa.questions(town_hall)] == ["답변할 질문"]
 
 
 def test_residents_cannot_mark_questions(app, client, db, make, town_hall, sockets):
-    question = services.ask(town_hall, make.user(), "질문")
+    question = qa.ask(town_hall, make.user(), "질문")
     login(client, make.user())
     sio = sockets(client)
     assert call(sio, "qa_mark", {"question_id": question.id, "action": "answered"}) == {

@@ -149,9 +149,9 @@ def test_agree_and_disagree_one_each_and_not_on_hidden_posts(client, db, make, i
     db.session.refresh(post)
     assert (post.agree_count, post.disagree_count) == (0, 1)
 
-    from app.forums import services
+    from app.forums import moderation
 
-    services.hide_post(post, staff, "도배")
+    moderation.hide_post(post, staff, "도배")
     client.post(f"/forums/posts/{post.id}/react", data={"kind": "agree"})
     db.session.refresh(post)
     assert (post.agree_count, post.disagree_count) == (0, 1)
@@ -171,9 +171,9 @@ def test_quoting_shows_the_quoted_words_until_that_post_is_hidden(client, db, ma
     page = text(client.get(f"/agenda/{item.id}"))
     assert "인용당한이님의 글" in page and page.count("원래 의견입니다") == 2
 
-    from app.forums import services
+    from app.forums import moderation
 
-    services.hide_post(original, staff, "개인정보")
+    moderation.hide_post(original, staff, "개인정보")
     page = text(client.get(f"/agenda/{item.id}"))
     assert "원래 의견입니다" not in page and "인용한 글은 숨겨지거나 삭제되었습니다" in page
 
@@ -313,13 +313,13 @@ def test_staff_open_a_forum_with_kst_dates(client, db, make, clock):
 
 
 def test_closing_task_locks_threads_of_closed_forums(client, db, make, forum, clock):
-    from app.forums import services
+    from app.forums import online
 
     login(client, make.user())
     _post(client, f"forum-{forum.id}", "마감 전 의견")
     clock.set(forum.closes_at + timedelta(minutes=5))
-    assert services.close_due_forums() == 1
-    assert services.close_due_forums() == 0  # idempotent
+    assert online.close_due_forums() == 1
+    assert online.close_due_forums() == 0  # idempotent
     thread = db.session.scalar(select(Thread).where(Thread.forum_id == forum.id))
     assert thread.locked
     assert "닫힌 토론입니다" in text(client.get(f"/forums/{forum.id}"))

@@ -231,7 +231,7 @@ def set_qa_open(event: Event, open_: bool, *, actor: User) -> None:
         return
     event.qa_open = bool(open_)
     audit.record("live.qa_open" if open_ else "live.qa_close", event, actor=actor)
-    from app.forums.services import publish_live
+    from app.forums.qa import publish_live
 
     publish_live(event, "qa.state", {"open": event.qa_open})  # the Q&A widget's own room, same commit
     _announce(event, _state_for_update(event), actor)
