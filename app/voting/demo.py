@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.bodies.models import Body
 from app.extensions import db
 from app.utils import now, today
-from app.voting import services
+from app.voting import services, tally
 from app.voting.models import Ballot, VoterRoll
 
 REVIEW_PROJECTS = [
@@ -64,8 +64,8 @@ def seed_votes(accounts: dict[str, User]) -> None:
     services.open_round(last_year, actor=staff)
     _cast_demo_ballots(last_year, residents, rng)
     services.close_round(last_year, actor=staff)
-    services.tally_round(last_year.id)  # counted here, not queued: a demo load may have no worker running
-    services.publish(last_year, actor=staff)
+    tally.tally_round(last_year.id)  # counted here, not queued: a demo load may have no worker running
+    tally.publish(last_year, actor=staff)
 
 
 def _budget_round(staff, title, description, max_picks):

@@ -83,7 +83,7 @@ def _ballot_id() -> str:
 
 def export_pabulib(round_: VoteRound) -> str:
     """The round's counted ballots as a pabulib file; voters numbered 1..n in a canonical order."""
-    from app.voting.services import counted_contents
+    from app.voting.tally import counted_contents
 
     if round_.method not in EXPORTABLE:
         raise ServiceError(_("예산 투표와 찬성 투표만 pabulib 형식으로 내보낼 수 있습니다."))

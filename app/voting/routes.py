@@ -14,7 +14,7 @@ from app.confirm import confirmation_page
 from app.errors import ServiceError, show_on_form
 from app.extensions import db, hit_personal_limit, limiter
 from app.permissions import can, require
-from app.voting import bp, services
+from app.voting import ballots, bp, services, tally
 from app.voting.confirmations import confirmation, details
 from app.voting.forms import (
     RULE_LABELS,
@@ -120,7 +120,7 @@ def cast(round_id: int):
         # the reply needs the database no more (a second transaction per ballot is most of a crowd's cost).
         g.unread_notifications = unread_count(current_user)
     try:
-        code, described = services.cast_ballot(round_, current_user, request.form)
+        code, described = ballots.cast_ballot(round_, current_user, request.form)
     except ServiceError as error:
         status = error.status if error.status != 400 else 422
         if as_json:
@@ -144,7 +144,7 @@ def revote(round_id: int):
     if not can("vote.view", round_):
         abort(404)
     try:
-        code, described = services.revote(round_, current_user, request.form.get("receipt", ""), request.form)
+        code, described = ballots.revote(round_, current_user, request.form.get("receipt", ""), request.form)
     except ServiceError as error:
         return _ballot_page(services.refresh_status(services.get_round_or_404(round_id)),
                             422 if error.status == 400 else error.status, error.message)
@@ -162,7 +162,7 @@ def receipt():
     checked = False
     if form.validate_on_submit():
         checked = True
-        found = services.verify_receipt(form.code.data)
+        found = ballots.verify_receipt(form.code.data)
     ballot, round_, content = found if found else (None, None, None)
     described = services.method_of(round_).describe(round_, content) if found else None
     status = 404 if checked and not found else 200
@@ -175,7 +175,7 @@ def results(round_id: int):
     round_ = _round_for(round_id)
     if not services.results_visible(round_, current_user):
         return render_template("voting/results_pending.html", round=round_), 403 if round_.status is RoundStatus.DRAFT else 200
-    shown = services.shown_result(round_)
+    shown = tally.shown_result(round_)
     return render_template("voting/results.html", round=round_, result=shown["stored"], data=shown["data"],
                            live=shown["live"], shown=shown, final=services.result_is_final(round_),
                            method=services.method_of(round_), rule_labels=RULE_LABELS,
@@ -187,7 +187,7 @@ def projector(round_id: int):
     round_ = _round_for(round_id)
     # A projector is a public screen, whoever is logged in on its computer: it shows what the public may see.
     show = services.results_visible(round_, None)
-    shown = services.shown_result(round_) if show else {"data": None}
+    shown = tally.shown_result(round_) if show else {"data": None}
     return render_template("voting/projector.html", round=round_, turnout=services.turnout(round_),
                            data=shown["data"], shown=shown, final=services.result_is_final(round_),
                            options={str(o.id): o for o in round_.options})
@@ -406,8 +406,8 @@ def transition(round_id: int, action: str):
                                  cancel_url=url_for("voting.manage", round_id=round_.id))
         if page is not None:
             return page
-    run = {"open": services.open_round, "close": services.close_round, "tally": services.request_tally,
-           "publish": services.publish}[action]
+    run = {"open": services.open_round, "close": services.close_round, "tally": tally.request_tally,
+           "publish": tally.publish}[action]
     try:
         run(round_, actor=current_user)
     except ServiceError as error:
@@ -427,7 +427,7 @@ def paper(round_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            services.enter_paper_ballot(round_, form.ballot_number.data, request.form, actor=current_user)
+            ballots.enter_paper_ballot(round_, form.ballot_number.data, request.form, actor=current_user)
         except ServiceError as error:
             show_on_form(form, error)
             status = error.status if error.status != 400 else 422
@@ -443,7 +443,7 @@ def paper(round_id: int):
 def _paper_page(round_, status=200, *, form=None, voter_form=None, submitted=None):
     return render_template("voting/paper.html", round=round_, form=form or PaperForm(formdata=None),
                            voter_form=voter_form or PaperVoterForm(formdata=None, prefix="roll"),
-                           method=services.method_of(round_), pending=services.pending_paper_ballots(round_),
+                           method=services.method_of(round_), pending=ballots.pending_paper_ballots(round_),
                            recused=set(), submitted=submitted), status
 
 
@@ -456,7 +456,7 @@ def paper_voter(round_id: int):
     if not form.validate_on_submit():
         return _paper_page(round_, 422, voter_form=form)
     try:
-        voter = services.mark_paper_voter(round_, form.voter_user_id.data, actor=current_user)
+        voter = ballots.mark_paper_voter(round_, form.voter_user_id.data, actor=current_user)
     except ServiceError as error:
         show_on_form(form, error)
         return _paper_page(round_, error.status if error.status != 400 else 422, voter_form=form)
@@ -471,7 +471,7 @@ def confirm_paper(paper_id: int):
     round_ = _round_for(paper_ballot.round_id)
     require("vote.paper", round_)
     try:
-        services.confirm_paper_ballot(paper_ballot, actor=current_user)
+        ballots.confirm_paper_ballot(paper_ballot, actor=current_user)
     except ServiceError as error:
         flash(error.message, "danger")
     else:

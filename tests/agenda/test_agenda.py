@@ -317,6 +317,7 @@ def test_cycle_phases_cannot_overlap(client, db, auth, make, world):
 
 def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db, auth, make, world, app):
     from app.voting import services as voting
+    from app.voting import tally
 
     chosen = world.propose(app.test_client(), make.user(), title="선정될 의제")
     passed_over = world.propose(app.test_client(), make.user(), title="떨어질 의제", problem="다른 문제입니다.")
@@ -337,8 +338,8 @@ def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db,
         client.post(f"/votes/{round_.id}/ballot", data={"pick": [str(a.id)]})
         auth.logout()
     voting.close_round(round_, actor=staff)
-    voting.request_tally(round_, actor=staff)
-    voting.publish(round_, actor=staff)
+    tally.request_tally(round_, actor=staff)
+    tally.publish(round_, actor=staff)
     db.session.refresh(chosen)
     db.session.refresh(passed_over)
     assert (chosen.stage, passed_over.stage) == ("working_council", "subcommittee")
@@ -349,6 +350,7 @@ def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db,
 
 def test_a_move_by_vote_result_names_a_published_vote_and_links_its_results(client, db, auth, make, world, app):
     from app.voting import services as voting
+    from app.voting import tally
 
     item = world.propose(app.test_client(), make.user())
     _forward(db, item, world, make)
@@ -369,8 +371,8 @@ def test_a_move_by_vote_result_names_a_published_vote_and_links_its_results(clie
     voting.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
     voting.open_round(round_, actor=staff)
     voting.close_round(round_, actor=staff)
-    voting.request_tally(round_, actor=staff)
-    voting.publish(round_, actor=staff)
+    tally.request_tally(round_, actor=staff)
+    tally.publish(round_, actor=staff)
     db.session.refresh(item)
     response = client.post(f"/agenda/{item.id}/move", data={**form, "version": item.version,
                                                             "vote_round_id": round_.id})

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from app.utils import now
-from app.voting import services
+from app.voting import services, tally
 
 
 class Rounds:
@@ -55,8 +55,8 @@ class Rounds:
         """Close, tally and publish."""
         staff = self._staff()
         services.close_round(round_, actor=staff)
-        services.request_tally(round_, actor=staff)
-        services.publish(round_, actor=staff)
+        tally.request_tally(round_, actor=staff)
+        tally.publish(round_, actor=staff)
         return services.latest_result(round_)
 
 

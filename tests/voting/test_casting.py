@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.errors import ServiceError
 from app.utils import now
-from app.voting import services
+from app.voting import services, tally
 from app.voting.models import Ballot, VoterRoll, VoteRound
 from tests.helpers import receipt_code, text
 
@@ -278,7 +278,7 @@ def test_revote_replaces_the_ballot_only_with_thereceipt_code(client, db, auth, 
     wrong = client.post(f"/votes/{round_.id}/revote", data={"pick": [b], "receipt": "WRON-GCOD-EEEE-EEEE"})
     assert wrong.status_code == 422 and "영수증 번호가 맞지 않습니다" in text(wrong)
     second = receipt_code(client.post(f"/votes/{round_.id}/revote", data={"pick": [b], "receipt": first}))
-    counted = services.counted_contents(round_)
+    counted = tally.counted_contents(round_)
     assert counted == [{"picks": [b]}]
     assert "새 투표지로 바뀌었습니다" in text(client.post("/votes/receipt", data={"code": first}))
     assert second != first

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from app.auth.models import SiteRole, User
 from app.extensions import db
 from app.utils import now
-from app.voting import services
+from app.voting import ballots, services
 from app.voting.models import Ballot, VoteRound, VoterRoll
 from tests.factories import PASSWORD, _hash
 from tests.helpers import receipt_code
@@ -104,7 +104,7 @@ def test_a_close_waits_for_a_ballot_being_cast_and_refuses_the_ones_after_it(app
             round_ = services.get_round_for_ballot(ids["round"])
             read.set()
             cast_now.wait(30)
-            outcome["code"], _lines = services.cast_ballot(round_, db.session.get(User, ids["early"]),
+            outcome["code"], _lines = ballots.cast_ballot(round_, db.session.get(User, ids["early"]),
                                                           MultiDict({"pick": ids["option"]}))
 
     def close():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.voting import services
+from app.voting import services, tally
 from app.voting.methods import DECISION_RULES, METHODS
 from tests.helpers import receipt_code, text
 
@@ -85,7 +85,7 @@ def test_no_verdict_shows_while_the_vote_is_open_and_none_before_it_is_published
         assert "통과 여부는 마감 뒤에 정해집니다" in page
 
     services.close_round(round_, actor=rounds.staff)
-    services.request_tally(round_, actor=rounds.staff)
+    tally.request_tally(round_, actor=rounds.staff)
     for url in (results, projector):  # tallied, not published: the public gets no counts
         page = text(client.get(url))
         assert "가결" not in page and "놀이터 조성" not in page
@@ -95,7 +95,7 @@ def test_no_verdict_shows_while_the_vote_is_open_and_none_before_it_is_published
     assert "가결" not in text(client.get(projector))  # the hall's screen shows only what is public
     auth.logout()
 
-    services.publish(round_, actor=rounds.staff)
+    tally.publish(round_, actor=rounds.staff)
     for url in (results, projector):
         assert "가결" in text(client.get(url))
 

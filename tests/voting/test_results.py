@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.bodies.models import MemberRole
-from app.voting import services
+from app.voting import ballots, services, tally
 from app.voting.models import Ballot, RoundStatus, VoteResult
 from app.voting.pabulib_io import export_pabulib, import_pabulib
 from app.voting.rules import parse_pabulib
@@ -51,8 +51,8 @@ def test_retallying_gives_the_same_result_and_hash(db, make, rounds, client, aut
     for picks in ([a, b], [b], [c, a], [b, c]):
         _vote(client, auth, make, round_, {"pick": picks})
     services.close_round(round_, actor=rounds.staff)
-    services.request_tally(round_, actor=rounds.staff)
-    services.request_tally(round_, actor=rounds.staff)
+    tally.request_tally(round_, actor=rounds.staff)
+    tally.request_tally(round_, actor=rounds.staff)
     first, second = db.session.scalars(select(VoteResult).where(VoteResult.round_id == round_.id)
                                        .order_by(VoteResult.id)).all()
     assert first.result == second.result and first.ballot_hash == second.ballot_hash
@@ -76,7 +76,7 @@ def test_paper_ballot_needs_a_second_staff_member_and_is_reported_separately(cli
     assert response.status_code == 302
     duplicate = client.post(f"/votes/{round_.id}/paper", data={"ballot_number": "P-001", "pick": [b]})
     assert duplicate.status_code == 409 and "이미 입력되었습니다" in text(duplicate)
-    (paper,) = services.pending_paper_ballots(round_)
+    (paper,) = ballots.pending_paper_ballots(round_)
     own = client.post(f"/votes/paper/{paper.id}/confirm", follow_redirects=True)
     assert "다른 직원이 확인해야 합니다" in text(own)
     assert services.turnout(round_)["paper"] == 0  # not counted before the second confirmation
@@ -175,13 +175,13 @@ def test_a_recused_members_score_ballot_looks_like_everyone_elses(client, db, au
     assert revote.status_code == 200
     auth.logout()
     assert "새 투표지로 바뀌었습니다" in text(client.post("/votes/receipt", data={"code": codes[proposer.id]}))
-    assert services.compute_result(round_)["result"]["scores"][park] == "3.33"  # (2·10 + 10) / (3·3)
+    assert tally.compute_result(round_)["result"]["scores"][park] == "3.33"  # (2·10 + 10) / (3·3)
 
     from werkzeug.datastructures import MultiDict  # a paper sheet, typed in and confirmed, is stored the same way
 
-    paper = services.enter_paper_ballot(round_, "P-1", MultiDict(sheet({care: (3, 3), park: (3, 3), road: (3, 3)})),
+    paper = ballots.enter_paper_ballot(round_, "P-1", MultiDict(sheet({care: (3, 3), park: (3, 3), road: (3, 3)})),
                                         actor=rounds.staff)
-    services.confirm_paper_ballot(paper, actor=make.staff(name="확인자"))
+    ballots.confirm_paper_ballot(paper, actor=make.staff(name="확인자"))
     assert (services.turnout(round_)["online"], services.turnout(round_)["paper"]) == (3, 1)
     result = rounds.finish(round_)
     assert result.ballot_count == 4
@@ -261,7 +261,7 @@ def test_pabulib_export_import_round_trip_is_lossless_and_matches_the_official_w
     assert export_pabulib(second) == exported
     assert [(o.key, o.cost, o.title) for o in first.options] == [(o.key, o.cost, o.title) for o in second.options]
     # Counting the imported round gives Assen's official winners (its rule was equalshares/add1).
-    row = services.tally_round(first.id)
+    row = tally.tally_round(first.id)
     by_id = {str(o.id): o.key for o in first.options}
     assert sorted(by_id[i] for i in row.result["selected"]) == sorted(election.official_selection())
 
@@ -321,6 +321,6 @@ def test_live_results_move_only_in_batches_so_one_ballot_never_shows(client, db,
     auth.login(rounds.staff)
     assert _votes_shown(text(client.get(results))) == {"놀이터": 3, "도서관": 2, "쉼터": 2}
     auth.logout()
-    services.request_tally(round_, actor=rounds.staff)
-    services.publish(round_, actor=rounds.staff)
+    tally.request_tally(round_, actor=rounds.staff)
+    tally.publish(round_, actor=rounds.staff)
     assert _votes_shown(text(client.get(results))) == {"놀이터": 3, "도서관": 2, "쉼터": 2}

@@ -3,7 +3,7 @@
 Each outcome moves the item through the agenda services (the stage machine
 records who decided, at which body, how and why, with a link to the
 meeting) or opens a members' yes/no vote whose published result moves the
-item (app.voting.services.publish). ``apply`` commits once, together with
+item (app.voting.tally.publish). ``apply`` commits once, together with
 the meeting's decision row already in the session.
 """
 from __future__ import annotations

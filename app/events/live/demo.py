@@ -21,6 +21,7 @@ ANNOUNCEMENTS = [
 
 def seed_live(accounts: dict[str, User]) -> None:
     """An online town hall that started an hour ago: segment, announcements, Q&A open, a yes/no vote open."""
+    from app.voting import ballots
     from app.voting import services as voting
 
     staff = accounts["staff"]
@@ -56,7 +57,7 @@ def seed_live(accounts: dict[str, User]) -> None:
     voting.open_round(round_, actor=staff)
     option = round_.options[0]
     for k, person in enumerate(residents[:12]):
-        voting.cast_ballot(round_, person, {f"vote-{option.id}": ("yes", "yes", "no", "yes", "abstain", "yes")[k % 6]})
+        ballots.cast_ballot(round_, person, {f"vote-{option.id}": ("yes", "yes", "no", "yes", "abstain", "yes")[k % 6]})
     db.session.add(LiveState(event_id=event.id, segment_title="2부 · 분과별 돌봄 사업 설명",
                              segment_text="복지건강분과 위원장이 사업 세 가지를 설명합니다. 이어서 찬반 투표를 합니다.",
                              segment_set_at=moment - timedelta(minutes=10), round_id=round_.id, seq=6,

@@ -52,10 +52,11 @@ def projector(event_id: int):
     shown, options, final = {"data": None}, {}, False
     if round_ is not None:
         from app.voting import services as voting
+        from app.voting import tally
 
         # The hall's screen shows what the public may see, whoever is logged in on its computer.
         if voting.results_visible(round_, None):
-            shown = voting.shown_result(round_)
+            shown = tally.shown_result(round_)
             options = {str(o.id): o for o in round_.options}
             final = voting.result_is_final(round_)
     return render_template("events/projector.html", event=event, state=state, round=round_, data=shown["data"],

@@ -315,11 +315,12 @@ def vote_action(event: Event, round_id: int, action: str, *, actor: User) -> Vot
     """Open (a round prepared on the voting screens), close, tally, publish, or just show a vote of this event."""
     from app.permissions import can
     from app.voting import services as voting
+    from app.voting import tally
 
     _require_console(event, actor)
     round_ = _event_round(event, round_id)
-    runs = {"open": voting.open_round, "close": voting.close_round, "tally": voting.request_tally,
-            "publish": voting.publish}
+    runs = {"open": voting.open_round, "close": voting.close_round, "tally": tally.request_tally,
+            "publish": tally.publish}
     if action not in runs and action != "show":
         raise ServiceError(_("할 수 없는 작업입니다."))
     if action in runs:
