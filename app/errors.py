@@ -120,3 +120,8 @@ def show_on_form(form, error: ServiceError) -> None:
         field.errors = list(field.errors) + [error.message]
     else:
         flash(error.message, "danger")
+
+
+def form_status(error: ServiceError) -> int:
+    """The status of a form page sent back with its errors: 422 (a Conflict stays 409, Forbidden 403)."""
+    return 422 if error.status == 400 else error.status

@@ -13,7 +13,7 @@ from app.auth.forms import EmptyForm
 from app.bodies.models import Body
 from app.cycles import services as cycle_services
 from app.confirm import confirmation_page
-from app.errors import ServiceError, show_on_form
+from app.errors import ServiceError, form_status, show_on_form
 from app.events import bp, ical, services
 from app.events.forms import CancelEventForm, CheckInForm, CodeForm, EventForm, GuestForm, RegisterForm, WalkInForm
 from app.events.models import (
@@ -37,11 +37,6 @@ def _event(event_id: int, permission: str = "events.view"):
 
 def _register_limit() -> str:
     return current_app.config["EVENT_REGISTER_RATE_LIMIT"]
-
-
-def _form_status(error: ServiceError) -> int:
-    """A form sent back with its errors answers 422 (Conflict stays 409, NotAllowed 403)."""
-    return 422 if error.status == 400 else error.status
 
 
 def _to_utc(value: datetime | None) -> datetime | None:
@@ -170,7 +165,7 @@ def register(event_id: int):
         registration = services.register(event, current_user, _details_from(form))
     except ServiceError as error:
         show_on_form(form, error)
-        return _detail_page(event, _form_status(error), form)
+        return _detail_page(event, form_status(error), form)
     if registration.status is RegistrationStatus.CONFIRMED:
         flash(_("참가 신청이 확정되었습니다."), "success")
     else:
@@ -196,7 +191,7 @@ def guest(event_id: int):
                                                       phone=form.phone.data, details=_details_from(form))
         except ServiceError as error:
             show_on_form(form, error)
-            status = _form_status(error)
+            status = form_status(error)
         else:
             return redirect(url_for("events.guest_confirm", token=claim.token))
     elif request.method == "POST":
@@ -220,7 +215,7 @@ def guest_confirm(token: str):
             registration = services.confirm_guest_registration(claim, form.code.data)
         except ServiceError as error:
             show_on_form(form, error)
-            status = _form_status(error)
+            status = form_status(error)
         else:
             flash(_("신청이 접수되었습니다. 등록 코드를 꼭 보관해 주세요."), "success")
             return redirect(url_for("events.ticket", code=registration.code))
@@ -345,7 +340,7 @@ def new():
                 **_fields(form))
         except ServiceError as error:
             show_on_form(form, error)
-            status = _form_status(error)
+            status = form_status(error)
         else:
             flash(_("행사를 공개했습니다.") if event.is_published else _("행사를 임시 저장했습니다. 공개하면 신청을 받습니다."),
                   "success")
@@ -370,7 +365,7 @@ def edit(event_id: int):
                                   body_id=int(form.body_id.data) if form.body_id.data else None, **fields)
         except ServiceError as error:
             show_on_form(form, error)
-            status = _form_status(error)
+            status = form_status(error)
         else:
             flash(_("행사를 고쳤습니다."), "success")
             return redirect(url_for("events.manage", event_id=event.id))
@@ -469,7 +464,7 @@ def check_in(event_id: int):
         row, already = services.check_in_by_code(event, form.code.data, actor=current_user)
     except ServiceError as error:
         show_on_form(form, error)
-        return _check_in_page(event, _form_status(error), code_form=form)
+        return _check_in_page(event, form_status(error), code_form=form)
     name = row.registration.person_name if row.registration else ""
     if already:
         flash(_("이미 입장 확인된 참가자입니다: %(name)s", name=name), "warning")
@@ -489,7 +484,7 @@ def walk_in(event_id: int):
         services.add_walk_in(event, form.name.data, actor=current_user)
     except ServiceError as error:
         show_on_form(form, error)
-        return _check_in_page(event, _form_status(error), walk_in_form=form)
+        return _check_in_page(event, form_status(error), walk_in_form=form)
     flash(_("현장 참가자를 추가했습니다: %(name)s", name=form.name.data.strip()), "success")
     return redirect(url_for("events.check_in", event_id=event.id))
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from app.auth.forms import EmptyForm
-from app.errors import ServiceError, show_on_form
+from app.errors import ServiceError, form_status, show_on_form
 from app.extensions import db, limiter
 from app.forums import bp, online, services, targets
 from app.forums import moderation as moderation_services  # the views `moderation` and `qa` keep their names
@@ -34,10 +34,6 @@ def _post_limit() -> str:
     from flask import current_app
 
     return current_app.config.get("FORUM_POST_RATE_LIMIT", "10 per minute")
-
-
-def _status(error: ServiceError) -> int:
-    return 422 if error.status == 400 else error.status
 
 
 # --- view models used by the embeddable partials --------------------------------------
@@ -155,7 +151,7 @@ def create_post(room: str):
                 client_id=form.client_token.data or None)
         except ServiceError as error:
             show_on_form(form, error)
-            return render_template("forums/room.html", ft=thread_view(target, form=form)), _status(error)
+            return render_template("forums/room.html", ft=thread_view(target, form=form)), form_status(error)
         flash(_("글을 올렸습니다."), "success")
         back = safe_next(form.next.data, target.url()).split("#")[0]
         return redirect(f"{back}#post-{post.id}")
@@ -183,7 +179,7 @@ def edit_post(post_id: int):
             services.edit_post(post, current_user._get_current_object(), form.body.data)
         except ServiceError as error:
             show_on_form(form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("글을 고쳤습니다."), "success")
             return redirect(f"{target.url()}#post-{post.id}")
@@ -235,7 +231,7 @@ def report(post_id: int):
             counted = moderation_services.report_post(post, current_user._get_current_object(), form.reason.data, form.detail.data)
         except ServiceError as error:
             show_on_form(form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("신고를 접수했습니다. 관리자가 살펴봅니다.") if counted else _("이미 신고한 글입니다."), "success")
             return redirect(f"{target.url()}#post-{post.id}")
@@ -258,7 +254,7 @@ def moderate(post_id: int):
                 post, current_user._get_current_object(), form.reason.data)
         except ServiceError as error:
             show_on_form(form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("글을 숨겼습니다.") if action == "hide" else _("글을 다시 보이게 했습니다."), "success")
             return redirect(url_for("forums.moderate", post_id=post.id))
@@ -272,7 +268,7 @@ def moderate(post_id: int):
                               reason=ban_form.reason.data, thread=None if event_id else thread, event_id=event_id)
         except ServiceError as error:
             show_on_form(ban_form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("%(name)s님이 글을 쓰지 못하게 했습니다.", name=post.author.public_name), "success")
             return redirect(url_for("forums.moderate", post_id=post.id))
@@ -296,7 +292,7 @@ def settings(room: str):
                                       slow_mode_seconds=form.slow_mode_seconds.data, locked=form.locked.data)
         except ServiceError as error:
             show_on_form(form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("토론 설정을 저장했습니다."), "success")
             return redirect(url_for("forums.settings", room=room))
@@ -328,7 +324,7 @@ def moderation():
             moderation_services.set_blocked_words(form.words.data or "", current_user._get_current_object())
         except ServiceError as error:
             show_on_form(form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("금칙어 목록을 저장했습니다."), "success")
             return redirect(url_for("forums.moderation"))
@@ -369,7 +365,7 @@ def forum_form(forum_id: int | None = None):
                                         opens_at=_kst_naive(form.opens_at.data), closes_at=_kst_naive(form.closes_at.data))
         except ServiceError as error:
             show_on_form(form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("온라인공론장을 저장했습니다."), "success")
             return redirect(url_for("forums.forum", forum_id=saved.id))
@@ -397,7 +393,7 @@ def summary(forum_id: int):
         except ServiceError as error:
             show_on_form(form, error)
             return render_template("forums/forum.html", forum=item, status=item.status(), summary_form=form), \
-                _status(error)
+                form_status(error)
         flash(_("논의 정리를 공개했습니다."), "success")
         return redirect(url_for("forums.forum", forum_id=item.id))
     return render_template("forums/forum.html", forum=item, status=item.status(), summary_form=form), 422
@@ -429,7 +425,7 @@ def qa(event_id: int):
                              anonymous=form.anonymous.data, client_id=form.client_token.data or None)
             except ServiceError as error:
                 show_on_form(form, error)
-                return render_template("forums/qa.html", event=event, forum_qa_view=qa_view(event, form=form)), _status(error)
+                return render_template("forums/qa.html", event=event, forum_qa_view=qa_view(event, form=form)), form_status(error)
             flash(_("질문을 올렸습니다."), "success")
             return redirect(safe_next(form.next.data, url_for("forums.qa", event_id=event.id)))
         return render_template("forums/qa.html", event=event, forum_qa_view=qa_view(event, form=form)), 422

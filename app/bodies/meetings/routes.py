@@ -17,17 +17,13 @@ from app.bodies.meetings.forms import (
 from app.bodies.meetings.outcomes import OUTCOMES
 from app.bodies.services import get_body_or_404
 from app.confirm import confirmation_page, is_confirmed
-from app.errors import ServiceError, show_on_form
+from app.errors import ServiceError, form_status, show_on_form
 from app.events.models import EventStatus
 from app.extensions import limiter
 from app.permissions import can, require
 from app.utils import now, today
 
 WRITE_LIMIT = "60 per minute"
-
-
-def _status(error: ServiceError) -> int:
-    return 422 if error.status == 400 else error.status
 
 
 def _visible(meeting) -> None:
@@ -121,7 +117,7 @@ def meeting_agenda_add(body_id: int, event_id: int):
         services.add_agenda_item(meeting, form.agenda_item_id.data, actor=current_user)
     except ServiceError as error:
         show_on_form(form, error)
-        return _meeting_page(meeting, _status(error), add_form=form)
+        return _meeting_page(meeting, form_status(error), add_form=form)
     flash(_("안건을 추가했습니다."), "success")
     return redirect(url_for("bodies.meeting", body_id=body_id, event_id=event_id) + "#agenda")
 
@@ -142,7 +138,7 @@ def meeting_agenda_change(body_id: int, event_id: int, item_id: int, action: str
             services.move_agenda_item(meeting, item_id, -1 if action == "up" else 1, actor=current_user)
     except ServiceError as error:
         flash(error.message, "danger")
-        return _meeting_page(meeting, _status(error))
+        return _meeting_page(meeting, form_status(error))
     return redirect(url_for("bodies.meeting", body_id=body_id, event_id=event_id) + "#agenda")
 
 
@@ -160,7 +156,7 @@ def meeting_roll_call(body_id: int, event_id: int):
         state = services.take_roll_call(meeting, form.present.data or [], actor=current_user)
     except ServiceError as error:
         flash(error.message, "danger")
-        return _meeting_page(meeting, _status(error))
+        return _meeting_page(meeting, form_status(error))
     if state.met:
         flash(_("출석을 확인했습니다. 재적 %(m)d명 중 %(p)d명 출석으로 의사정족수(%(r)d명)가 찼습니다.",
                 m=state.members, p=state.present, r=state.required), "success")
@@ -194,7 +190,7 @@ def meeting_decide(body_id: int, event_id: int, item_id: int):
             show_on_form(form, error)
         else:
             flash(error.message, "danger")
-        return _meeting_page(meeting, _status(error), decision_forms={item_id: form})
+        return _meeting_page(meeting, form_status(error), decision_forms={item_id: form})
     if decision.vote_round_id:
         flash(_("표결을 시작했습니다. 위원들은 투표 화면에서 투표할 수 있습니다."), "success")
     else:
@@ -241,7 +237,7 @@ def meeting_cancel(body_id: int, event_id: int):
         services.cancel_meeting(meeting, form.reason.data, actor=current_user)
     except ServiceError as error:
         show_on_form(form, error)
-        return _meeting_page(meeting, _status(error), cancel_form=form)
+        return _meeting_page(meeting, form_status(error), cancel_form=form)
     flash(_("회의를 취소했습니다. 위원들에게 알렸습니다."), "info")
     return redirect(url_for("bodies.meeting", body_id=body_id, event_id=event_id))
 
@@ -279,7 +275,7 @@ def minutes_edit(body_id: int, event_id: int):
             services.save_minutes(meeting, form.body_md.data or "", actor=current_user, expected_version=expected)
         except ServiceError as error:
             show_on_form(form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("회의록 초안을 저장했습니다. 아직 공개되지 않았습니다."), "success")
             return redirect(url_for("bodies.minutes_edit", body_id=body_id, event_id=event_id))
@@ -318,7 +314,7 @@ def minutes_publish(body_id: int, event_id: int):
                            expected_version=record.version if record else "")
         return render_template("bodies/minutes_edit.html", body=meeting.body, meeting=meeting, event=meeting.event,
                                form=edit, minutes=record, publish_form=PublishForm(
-                                   formdata=None, expected_version=record.version if record else "")), _status(error)
+                                   formdata=None, expected_version=record.version if record else "")), form_status(error)
     flash(_("회의록을 공개했습니다. 누구나 볼 수 있고, 이제 본문은 고칠 수 없습니다."), "success")
     return redirect(url_for("bodies.minutes", body_id=body_id, event_id=event_id))
 
@@ -336,7 +332,7 @@ def minutes_correct(body_id: int, event_id: int):
             services.add_correction(meeting, form.text_md.data, actor=current_user)
         except ServiceError as error:
             show_on_form(form, error)
-            status = _status(error)
+            status = form_status(error)
         else:
             flash(_("정정 내용을 덧붙였습니다."), "success")
             return redirect(url_for("bodies.minutes", body_id=body_id, event_id=event_id) + "#corrections")
