@@ -34,16 +34,7 @@ def _logged_in(client) -> bool:
 @pytest.fixture
 def room(db, make, clock):
     """A public discussion room (an agenda item's)."""
-    from app.agenda.models import AgendaItem
-    from app.cycles.models import PlanCycle
-    from app.utils import now
-
-    cycle = PlanCycle(year=2092, title="2092 계획")
-    item = AgendaItem(cycle=cycle, title="마을버스 배차", field="도시·환경", problem="드뭅니다.", solution="늘립니다.",
-                      proposer=make.user(), stage="proposed", submitted_at=now())
-    db.session.add_all([cycle, item])
-    db.session.commit()
-    return f"agenda-{item.id}"
+    return f"agenda-{make.agenda_item(title='마을버스 배차', field='도시·환경').id}"
 
 
 def test_a_session_cookie_copied_before_logout_no_longer_works_after_it(app, db, make):
