@@ -265,14 +265,10 @@ def test_department_answer_shows_and_tells_followers(client, db, auth, make, wor
 
 
 def test_list_filters_and_a_constant_number_of_queries(client, db, make, world, app):
-    from app.agenda.models import AgendaItem as Item
-
     proposer = make.user()
     for i in range(12):
-        db.session.add(Item(cycle_id=world.cycle.id, title=f"의제 {i}", field="복지·건강" if i % 2 else "도시·환경",
-                            dong="안암동" if i % 3 else None, problem="문제", solution="해결", proposer_id=proposer.id,
-                            stage="proposed", submitted_at=now()))
-    db.session.commit()
+        make.agenda_item(cycle=world.cycle, title=f"의제 {i}", field="복지·건강" if i % 2 else "도시·환경",
+                         dong="안암동" if i % 3 else None, proposer=proposer)
 
     def queries_for(path):
         count = [0]

@@ -87,9 +87,7 @@ class PlanWorld:
         return round_, win
 
     def assemble(self):
-        from app.plans import services
-
-        return services.assemble(self.cycle, actor=self.staff)
+        return self.make.plan(self.cycle, actor=self.staff)
 
     def login(self, client, user):
         client.post("/account/logout")
