@@ -98,8 +98,8 @@ class Factories:
         """An agenda item at ``stage`` (submitted now unless a draft), in a new cycle by a new resident if not given."""
         from app.agenda.models import AgendaItem  # not importable before app.bodies (a cycle through meetings)
 
-        fields.setdefault("problem", "문제가 있습니다.")
-        fields.setdefault("solution", "이렇게 풉니다.")
+        fields.setdefault("problem", "문제")
+        fields.setdefault("solution", "해결")
         fields.setdefault("submitted_at", None if stage == "draft" else now())
         item = AgendaItem(cycle=cycle or self.cycle(), proposer=proposer or self.user(),
                           title=title or f"의제 {next(_seq)}", field=field, stage=stage,
@@ -128,7 +128,7 @@ class Factories:
                    criteria=(), actor: User | None = None, title: str | None = None, **settings) -> VoteRound:
         """A vote round made through the real services, so an open one has its rules and base frozen.
 
-        ``options``: ``(title, cost)`` or ``(title, cost, proposer_id)``; ``criteria``: ``(name, weight)``;
+        ``options``: ``(title, cost[, proposer_id])`` or add_option's keywords as a dict; ``criteria``: ``(name, weight)``;
         ``settings``: min_picks, max_picks, seats, tally_rule, allow_revote, live_results, min_age.
         ``status``: DRAFT, SCHEDULED (open from a minute ago to a day ahead), OPEN or CLOSED.
         """
@@ -142,9 +142,9 @@ class Factories:
             min_picks=settings.get("min_picks"), max_picks=settings.get("max_picks"), seats=settings.get("seats"),
             tally_rule=settings.get("tally_rule", "greedy"), allow_revote=settings.get("allow_revote", False),
             live_results=settings.get("live_results", False), min_age=settings.get("min_age"))
-        for title_, cost, *rest in options:
-            services.add_option(round_, title=title_, description="", cost=cost,
-                                proposer_id=rest[0] if rest else None, actor=actor)
+        for option in options:
+            fields = option if isinstance(option, dict) else dict(zip(("title", "cost", "proposer_id"), option))
+            services.add_option(round_, **{"description": "", "proposer_id": None, **fields}, actor=actor)
         for name, weight in criteria:
             services.add_criterion(round_, name=name, weight=weight, actor=actor)
         if status is not RoundStatus.DRAFT:

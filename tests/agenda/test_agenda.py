@@ -319,15 +319,10 @@ def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db,
     for item in (chosen, passed_over):
         _forward(db, item, world, make)
     staff = make.staff()
-    round_ = voting.save_round(None, actor=staff, title="분과 사업 선정", description="", method="approval",
-                               eligibility="any_user", body_id=world.sub.id, budget=None, min_picks=None,
-                               max_picks=1, seats=1, tally_rule="greedy", allow_revote=False, live_results=False)
-    a = voting.add_option(round_, title="선정될 사업", description="", cost=0, proposer_id=None, actor=staff,
-                          agenda_item_id=chosen.id)
-    voting.add_option(round_, title="떨어질 사업", description="", cost=0, proposer_id=None, actor=staff,
-                      agenda_item_id=passed_over.id)
-    voting.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
-    voting.open_round(round_, actor=staff)
+    round_ = make.vote_round("approval", actor=staff, title="분과 사업 선정", body=world.sub, max_picks=1, seats=1,
+                             options=({"title": "선정될 사업", "cost": 0, "agenda_item_id": chosen.id},
+                                      {"title": "떨어질 사업", "cost": 0, "agenda_item_id": passed_over.id}))
+    a = round_.options[0]
     for _ in range(2):
         auth.login(make.user())
         client.post(f"/votes/{round_.id}/ballot", data={"pick": [str(a.id)]})
@@ -345,14 +340,13 @@ def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db,
 
 def test_a_move_by_vote_result_names_a_published_vote_and_links_its_results(client, db, auth, make, world, app):
     from app.voting import services as voting
+    from app.voting.models import RoundStatus
 
     item = world.propose(app.test_client(), make.user())
     _forward(db, item, world, make)
     staff = make.staff()
-    round_ = voting.save_round(None, actor=staff, title="분과 찬반 투표", description="", method="yes_no",
-                               eligibility="any_user", body_id=world.sub.id, budget=None, min_picks=None,
-                               max_picks=None, seats=None, tally_rule="greedy", allow_revote=False,
-                               live_results=False)
+    round_ = make.vote_round("yes_no", status=RoundStatus.DRAFT, options=(), actor=staff, title="분과 찬반 투표",
+                             body=world.sub)
     auth.login(world.chairs["sub"])
     form = {"to_stage": "working_council", "version": item.version, "decision_type": "vote_result"}
     missing = client.post(f"/agenda/{item.id}/move", data=form)

@@ -318,12 +318,8 @@ def test_a_vote_of_another_event_cannot_be_driven_from_this_console(client, db, 
     other = event_services.create_event(kind=EventKind.TOWN_HALL, title="다른 행사", starts_at=NOW,
                                         ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, online=True,
                                         publish=True)
-    from app.voting import services as voting
-
-    round_ = voting.save_round(None, actor=town_hall.staff, title="다른 투표", description="", method="yes_no",
-                               eligibility="any_user", body_id=None, budget=None, min_picks=None, max_picks=None,
-                               seats=None, tally_rule="greedy", allow_revote=False, live_results=False,
-                               event_id=other.id)
+    round_ = make.vote_round("yes_no", status=RoundStatus.DRAFT, options=(), actor=town_hall.staff, title="다른 투표",
+                             event=other)
     login(client, town_hall.staff)
     response = client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/open")
     assert response.status_code == 422
