@@ -184,13 +184,11 @@ def test_the_outbox_hides_email_verification_links(app, db):
 def test_the_outboxes_hide_guest_codes_and_tickets(app, db, make, clock):
     from datetime import datetime
 
-    from app.events import services
-    from app.events.models import Audience, EventKind, Registration
+    from app.events.models import Registration
 
     staff = make.staff()
-    event = services.create_event(kind=EventKind.TOWN_HALL, title="열린 타운홀", starts_at=datetime(2026, 12, 2, 5, 0),
-                                  ends_at=datetime(2026, 12, 2, 7, 0), actor=staff, venue="구청 대회의실",
-                                  capacity=30, audience=Audience.PUBLIC, publish=True)
+    event = make.event(title="열린 타운홀", starts_at=datetime(2026, 12, 2, 5, 0), created_by=staff,
+                       venue="구청 대회의실", capacity=30)
     guest = app.test_client()
     response = guest.post(f"/events/{event.id}/guest", data={"name": "박손님", "email": "guest@example.com"})
     code = re.search(r"\b(\d{6})\b", outbox_for("guest@example.com")[-1].body).group(1)
