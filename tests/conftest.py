@@ -213,7 +213,8 @@ def clock():
 
 @pytest.fixture
 def make(db):
-    """Factories that build valid rows: ``make.user()``, ``make.body()``, ``make.membership()``."""
+    """Factories that build valid rows (tests/factories.py): ``make.user()``, ``make.body()``, ``make.membership()``,
+    ``make.cycle()``, ``make.agenda_item()``, ``make.event()``, ``make.vote_round()``, ``make.plan()``."""
     return factories.Factories(db)
 
 

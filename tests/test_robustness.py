@@ -8,8 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.agenda.models import AgendaItem
-from app.cycles.models import PlanCycle
-from app.utils import now
 from tests.factories import PASSWORD
 from tests.helpers import text
 
@@ -89,15 +87,7 @@ def test_a_form_number_no_column_can_hold_is_explained_not_a_500(client, db, aut
 @pytest.fixture
 def proposing(db, make, clock):
     """A cycle open for proposals, and a verified resident logged in through the API's client."""
-    from datetime import timedelta
-
-    from app.cycles.models import CyclePhase
-    from app.utils import today
-
-    cycle = PlanCycle(year=2093, title="2093 계획", support_threshold=5, support_window_days=30)
-    cycle.phases.append(CyclePhase(kind="discovery", starts_on=today() - timedelta(days=5),
-                                   ends_on=today() + timedelta(days=30)))
-    db.session.add(cycle)
+    cycle = make.cycle(support_threshold=5)
     make.body(name="복지건강분과").field = "복지·건강"  # an item's field must be a subcommittee's
     db.session.commit()
     return cycle
@@ -139,10 +129,7 @@ def test_api_refuses_unknown_choices_instead_of_ignoring_them(client, db):
 
 
 def test_supporting_a_closed_item_is_a_conflict(client, db, auth, make, proposing):
-    item = AgendaItem(cycle=proposing, title="끝난 의제", field="복지·건강", problem="p", solution="s",
-                      proposer=make.user(), stage="closed", submitted_at=now())
-    db.session.add(item)
-    db.session.commit()
+    item = make.agenda_item("closed", cycle=proposing, title="끝난 의제")
     auth.login(make.user())
     response = client.post(f"/api/v1/agenda-items/{item.id}/support")
     assert response.status_code == 409 and "논의가 끝난 의제" in response.get_json()["error"]
@@ -236,11 +223,7 @@ def test_login_only_returns_to_pages_of_this_site_before_and_after_logging_in(cl
 
 
 def test_forum_buttons_only_return_to_pages_of_this_site(client, db, make):
-    cycle = PlanCycle(year=2094, title="2094 계획")
-    item = AgendaItem(cycle=cycle, title="정릉천 조명", field="도시·환경", problem="p", solution="s",
-                      proposer=make.user(), stage="proposed", submitted_at=now())
-    db.session.add_all([cycle, item])
-    db.session.commit()
+    item = make.agenda_item(title="정릉천 조명", field="도시·환경")
     client.post("/account/login", data={"email": make.user().email, "password": PASSWORD})
     posted = client.post(f"/forums/room/agenda-{item.id}/posts", data={"body": "조명이 필요합니다", "client_token": ""})
     assert posted.status_code == 302
@@ -284,10 +267,7 @@ def test_the_api_keeps_its_openapi_contract_for_generated_requests(app, client, 
 
     monkeypatch.setattr(limiter, "enabled", False)  # let every generated request reach the view
     resident = make.user()
-    supported = AgendaItem(cycle=proposing, title="공감받을 의제", field="복지·건강", problem="p", solution="s",
-                           proposer=make.user(), stage="proposed", submitted_at=now())
-    db.session.add(supported)
-    db.session.commit()
+    supported = make.agenda_item(cycle=proposing, title="공감받을 의제")
     auth.login(resident)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -1,22 +1,15 @@
 """A current cycle and a field's chain of bodies with chairs, for agenda tests."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from app.bodies.models import BodyKind, MemberRole
-from app.cycles.models import CyclePhase, PlanCycle
-from app.utils import today
 
 
 class World:
     def __init__(self, db, make):
         self.db, self.make = db, make
-        self.cycle = PlanCycle(year=2027, title="2027 계획", support_threshold=2, support_window_days=30)
-        self.cycle.phases.append(CyclePhase(kind="discovery", starts_on=today() - timedelta(days=5),
-                                            ends_on=today() + timedelta(days=30)))
-        db.session.add(self.cycle)
+        self.cycle = make.cycle(year=2027)  # in its discovery phase
         self.council = make.body(BodyKind.DISTRICT_COUNCIL, name="구 협치회의")
         self.committee = make.body(BodyKind.PRACTICAL_COMMITTEE, parent=self.council, name="협치실무위원회")
         self.working = make.body(BodyKind.WORKING_COUNCIL, parent=self.committee, name="분과실무협의회")

@@ -265,14 +265,10 @@ def test_department_answer_shows_and_tells_followers(client, db, auth, make, wor
 
 
 def test_list_filters_and_a_constant_number_of_queries(client, db, make, world, app):
-    from app.agenda.models import AgendaItem as Item
-
     proposer = make.user()
     for i in range(12):
-        db.session.add(Item(cycle_id=world.cycle.id, title=f"의제 {i}", field="복지·건강" if i % 2 else "도시·환경",
-                            dong="안암동" if i % 3 else None, problem="문제", solution="해결", proposer_id=proposer.id,
-                            stage="proposed", submitted_at=now()))
-    db.session.commit()
+        make.agenda_item(cycle=world.cycle, title=f"의제 {i}", field="복지·건강" if i % 2 else "도시·환경",
+                         dong="안암동" if i % 3 else None, proposer=proposer)
 
     def queries_for(path):
         count = [0]
@@ -324,15 +320,10 @@ def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db,
     for item in (chosen, passed_over):
         _forward(db, item, world, make)
     staff = make.staff()
-    round_ = voting.save_round(None, actor=staff, title="분과 사업 선정", description="", method="approval",
-                               eligibility="any_user", body_id=world.sub.id, budget=None, min_picks=None,
-                               max_picks=1, seats=1, tally_rule="greedy", allow_revote=False, live_results=False)
-    a = voting.add_option(round_, title="선정될 사업", description="", cost=0, proposer_id=None, actor=staff,
-                          agenda_item_id=chosen.id)
-    voting.add_option(round_, title="떨어질 사업", description="", cost=0, proposer_id=None, actor=staff,
-                      agenda_item_id=passed_over.id)
-    voting.schedule(round_, now() - timedelta(minutes=1), now() + timedelta(hours=1), actor=staff)
-    voting.open_round(round_, actor=staff)
+    round_ = make.vote_round("approval", actor=staff, title="분과 사업 선정", body=world.sub, max_picks=1, seats=1,
+                             options=({"title": "선정될 사업", "cost": 0, "agenda_item_id": chosen.id},
+                                      {"title": "떨어질 사업", "cost": 0, "agenda_item_id": passed_over.id}))
+    a = round_.options[0]
     for _ in range(2):
         auth.login(make.user())
         client.post(f"/votes/{round_.id}/ballot", data={"pick": [str(a.id)]})
@@ -351,14 +342,13 @@ def test_a_published_vote_moves_the_selected_items_agenda_up_a_level(client, db,
 def test_a_move_by_vote_result_names_a_published_vote_and_links_its_results(client, db, auth, make, world, app):
     from app.voting import services as voting
     from app.voting import tally
+    from app.voting.models import RoundStatus
 
     item = world.propose(app.test_client(), make.user())
     _forward(db, item, world, make)
     staff = make.staff()
-    round_ = voting.save_round(None, actor=staff, title="분과 찬반 투표", description="", method="yes_no",
-                               eligibility="any_user", body_id=world.sub.id, budget=None, min_picks=None,
-                               max_picks=None, seats=None, tally_rule="greedy", allow_revote=False,
-                               live_results=False)
+    round_ = make.vote_round("yes_no", status=RoundStatus.DRAFT, options=(), actor=staff, title="분과 찬반 투표",
+                             body=world.sub)
     auth.login(world.chairs["sub"])
     form = {"to_stage": "working_council", "version": item.version, "decision_type": "vote_result"}
     missing = client.post(f"/agenda/{item.id}/move", data=form)

@@ -34,16 +34,7 @@ def _logged_in(client) -> bool:
 @pytest.fixture
 def room(db, make, clock):
     """A public discussion room (an agenda item's)."""
-    from app.agenda.models import AgendaItem
-    from app.cycles.models import PlanCycle
-    from app.utils import now
-
-    cycle = PlanCycle(year=2092, title="2092 계획")
-    item = AgendaItem(cycle=cycle, title="마을버스 배차", field="도시·환경", problem="드뭅니다.", solution="늘립니다.",
-                      proposer=make.user(), stage="proposed", submitted_at=now())
-    db.session.add_all([cycle, item])
-    db.session.commit()
-    return f"agenda-{item.id}"
+    return f"agenda-{make.agenda_item(title='마을버스 배차', field='도시·환경').id}"
 
 
 def test_a_session_cookie_copied_before_logout_no_longer_works_after_it(app, db, make):
@@ -193,13 +184,11 @@ def test_the_outbox_hides_email_verification_links(app, db):
 def test_the_outboxes_hide_guest_codes_and_tickets(app, db, make, clock):
     from datetime import datetime
 
-    from app.events import services
-    from app.events.models import Audience, EventKind, Registration
+    from app.events.models import Registration
 
     staff = make.staff()
-    event = services.create_event(kind=EventKind.TOWN_HALL, title="열린 타운홀", starts_at=datetime(2026, 12, 2, 5, 0),
-                                  ends_at=datetime(2026, 12, 2, 7, 0), actor=staff, venue="구청 대회의실",
-                                  capacity=30, audience=Audience.PUBLIC, publish=True)
+    event = make.event(title="열린 타운홀", starts_at=datetime(2026, 12, 2, 5, 0), created_by=staff,
+                       venue="구청 대회의실", capacity=30)
     guest = app.test_client()
     response = guest.post(f"/events/{event.id}/guest", data={"name": "박손님", "email": "guest@example.com"})
     code = re.search(r"\b(\d{6})\b", outbox_for("guest@example.com")[-1].body).group(1)

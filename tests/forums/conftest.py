@@ -6,9 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from app.agenda.models import AgendaItem
-from app.cycles.models import PlanCycle
-from app.events.models import Event, EventKind, EventStatus
 from app.extensions import socketio
 from app.forums.models import OnlineForum
 from app.forums.realtime import NAMESPACE, presence
@@ -27,24 +24,14 @@ def _fast_presence():
 @pytest.fixture
 def item(db, make, clock):
     """A proposed agenda item (public, open for discussion)."""
-    proposer = make.user(name="제안자")
-    cycle = PlanCycle(year=2091, title="2091 계획")
-    db.session.add(cycle)
-    thing = AgendaItem(cycle=cycle, title="정릉천 산책로 조명", field="도시·환경", problem="어둡습니다.", solution="조명을 답니다.",
-                       proposer=proposer, stage="proposed", submitted_at=now())
-    db.session.add(thing)
-    db.session.commit()
-    return thing
+    return make.agenda_item(title="정릉천 산책로 조명", field="도시·환경", proposer=make.user(name="제안자"),
+                            problem="어둡습니다.", solution="조명을 답니다.")
 
 
 @pytest.fixture
 def town_hall(db, make, clock):
     """A published online town hall whose Q&A is open."""
-    event = Event(kind=EventKind.TOWN_HALL, status=EventStatus.PUBLISHED, title="온라인 타운홀", starts_at=now(),
-                  ends_at=now() + timedelta(hours=2), online=True, qa_open=True)
-    db.session.add(event)
-    db.session.commit()
-    return event
+    return make.event(title="온라인 타운홀", starts_in=timedelta(0), online=True, qa_open=True)
 
 
 @pytest.fixture

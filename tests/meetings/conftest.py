@@ -1,14 +1,13 @@
 """A subcommittee with officers, members and an observer, agenda items it holds, and a meeting today."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from app.agenda.models import AgendaItem
 from app.bodies.models import BodyKind, MemberRole
-from app.cycles.models import CyclePhase, PlanCycle
-from app.utils import now, today
+from app.utils import today
 
 
 class Committee:
@@ -16,10 +15,7 @@ class Committee:
 
     def __init__(self, db, make):
         self.db, self.make = db, make
-        self.cycle = PlanCycle(year=2027, title="2027 계획", support_threshold=2, support_window_days=30)
-        self.cycle.phases.append(CyclePhase(kind="discovery", starts_on=today() - timedelta(days=5),
-                                            ends_on=today() + timedelta(days=30)))
-        db.session.add(self.cycle)
+        self.cycle = make.cycle(year=2027)  # in its discovery phase
         self.body = make.body(BodyKind.SUBCOMMITTEE, name="복지건강분과")
         self.body.field = "복지·건강"
         db.session.commit()
@@ -41,11 +37,7 @@ class Committee:
         return [self.chair, self.secretary, *self.members]
 
     def item(self, title: str, stage: str = "subcommittee") -> AgendaItem:
-        item = AgendaItem(cycle=self.cycle, title=title, field="복지·건강", proposer=self.outsider, stage=stage,
-                          body_id=self.body.id, problem="문제", solution="해결", submitted_at=now(), created_at=now())
-        self.db.session.add(item)
-        self.db.session.commit()
-        return item
+        return self.make.agenda_item(stage, cycle=self.cycle, title=title, proposer=self.outsider, body=self.body)
 
     def schedule(self, client, *, items=None, day=None, token="tok-1", **overrides):
         """The chair schedules a meeting through the page; returns the BodyMeeting."""

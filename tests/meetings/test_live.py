@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.events import services as event_services
 from app.events.live.models import Announcement
-from app.events.models import Attendance, AttendanceMode, Audience, EventKind
+from app.events.models import Attendance, AttendanceMode, Audience, EventStatus
 from app.extensions import socketio
 from app.voting.models import RoundStatus, VoteRound
 from tests.helpers import audit_rows, text
@@ -27,9 +27,8 @@ def own(fn, *args, **kwargs):
 def town_hall(db, make, clock):
     clock.set(NOW)
     staff = make.staff(name="진행자")
-    event = event_services.create_event(
-        kind=EventKind.TOWN_HALL, title="2027 온라인 타운홀", starts_at=NOW - timedelta(minutes=30),
-        ends_at=NOW + timedelta(hours=2), actor=staff, online=True, audience=Audience.PUBLIC, publish=True)
+    event = make.event(title="2027 온라인 타운홀", starts_at=NOW - timedelta(minutes=30), hours=2.5, created_by=staff,
+                       online=True)
     event.staff = staff
     return event
 
@@ -61,9 +60,7 @@ def test_console_is_for_staff_and_event_managers(client, db, make, town_hall):
 
 
 def test_an_event_without_a_live_room_has_no_console(client, db, make, town_hall):
-    on_site = event_services.create_event(kind=EventKind.TOWN_HALL, title="현장 행사", starts_at=NOW,
-                                          ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, venue="구청",
-                                          publish=True)
+    on_site = make.event(title="현장 행사", starts_at=NOW, hours=1, created_by=town_hall.staff, venue="구청")
     login(client, town_hall.staff)
     assert client.get(f"/events/{on_site.id}/console").status_code == 404
     assert client.get(f"/events/{on_site.id}/live").status_code == 404
@@ -190,8 +187,8 @@ def test_for_residents_only_events_only_registrants_count(app, db, make, town_ha
 
 
 def test_joining_a_room_one_may_not_follow_is_refused(app, db, make, town_hall):
-    draft = event_services.create_event(kind=EventKind.TOWN_HALL, title="준비 중 행사", starts_at=NOW,
-                                        ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, online=True)
+    draft = make.event(status=EventStatus.DRAFT, title="준비 중 행사", starts_at=NOW, hours=1,
+                       created_by=town_hall.staff, online=True)
     _http, sock = follower(app, make, make.user())
     reply = join(sock, draft)
     assert reply["ok"] is False and "볼 수 없습니다" in reply["error"]
@@ -315,15 +312,9 @@ def test_a_secretary_runs_the_console_but_only_leaders_start_votes(client, db, m
 
 
 def test_a_vote_of_another_event_cannot_be_driven_from_this_console(client, db, make, town_hall):
-    other = event_services.create_event(kind=EventKind.TOWN_HALL, title="다른 행사", starts_at=NOW,
-                                        ends_at=NOW + timedelta(hours=1), actor=town_hall.staff, online=True,
-                                        publish=True)
-    from app.voting import services as voting
-
-    round_ = voting.save_round(None, actor=town_hall.staff, title="다른 투표", description="", method="yes_no",
-                               eligibility="any_user", body_id=None, budget=None, min_picks=None, max_picks=None,
-                               seats=None, tally_rule="greedy", allow_revote=False, live_results=False,
-                               event_id=other.id)
+    other = make.event(title="다른 행사", starts_at=NOW, hours=1, created_by=town_hall.staff, online=True)
+    round_ = make.vote_round("yes_no", status=RoundStatus.DRAFT, options=(), actor=town_hall.staff, title="다른 투표",
+                             event=other)
     login(client, town_hall.staff)
     response = client.post(f"/events/{town_hall.id}/console/votes/{round_.id}/open")
     assert response.status_code == 422

@@ -8,8 +8,7 @@ import pytest
 
 from app.agenda.models import AgendaItem, StageMove
 from app.bodies.models import BodyKind, MemberRole
-from app.cycles.models import CyclePhase, PlanCycle
-from app.events.models import Attendance, AttendanceMode, Event, EventKind, EventStatus
+from app.events.models import Attendance, AttendanceMode, Event, EventKind
 from app.voting.models import Ballot, RoundStatus, VoteOption, VoteResult, VoteRound
 
 
@@ -27,15 +26,10 @@ class PlanWorld:
         self.council_member = make.user(name="구협치위원")
         make.membership(self.council, self.council_member, MemberRole.MEMBER)
         self.resident = make.user(name="주민")
-        self.cycle = PlanCycle(year=2027, title="2027 지역사회혁신계획", support_threshold=2, support_window_days=30)
-        for kind, start, end in (("discovery", date(2026, 3, 1), date(2026, 6, 30)),
-                                 ("open_forum", date(2026, 9, 1), date(2026, 9, 30)),
-                                 ("drafting", date(2026, 10, 1), date(2026, 11, 30)),
-                                 ("adoption", date(2026, 12, 1), date(2026, 12, 31)),
-                                 ("execution", date(2027, 1, 1), date(2027, 12, 31))):
-            self.cycle.phases.append(CyclePhase(kind=kind, starts_on=start, ends_on=end))
-        db.session.add(self.cycle)
-        db.session.commit()
+        self.cycle = make.cycle(year=2027, title="2027 지역사회혁신계획", phases=(
+            ("discovery", date(2026, 3, 1), date(2026, 6, 30)), ("open_forum", date(2026, 9, 1), date(2026, 9, 30)),
+            ("drafting", date(2026, 10, 1), date(2026, 11, 30)), ("adoption", date(2026, 12, 1), date(2026, 12, 31)),
+            ("execution", date(2027, 1, 1), date(2027, 12, 31))))
         self.adopted = self.item("마을 돌봄 쉼터", ["subcommittee", "working_council", "practical_committee",
                                                  "district_council", "adopted"], cost=42_000_000)
         self.rejected = self.item("골목 조명", ["subcommittee", "rejected"])
@@ -46,11 +40,9 @@ class PlanWorld:
         self.vote, self.selected_option = self.published_vote()
 
     def item(self, title: str, path: list[str], cost: int = 10_000_000) -> AgendaItem:
-        item = AgendaItem(cycle_id=self.cycle.id, title=title, field="복지·건강", problem=f"{title}가 필요합니다.",
-                          solution=f"{title}를 만듭니다.", effect="주민 삶이 나아집니다.", cost=cost,
-                          proposer_id=self.resident.id, stage="proposed", submitted_at=datetime(2026, 3, 5))
-        self.db.session.add(item)
-        self.db.session.flush()
+        item = self.make.agenda_item(cycle=self.cycle, title=title, problem=f"{title}가 필요합니다.",
+                                     solution=f"{title}를 만듭니다.", effect="주민 삶이 나아집니다.", cost=cost,
+                                     proposer=self.resident, submitted_at=datetime(2026, 3, 5))
         self.db.session.add(StageMove(item_id=item.id, from_stage="draft", to_stage="proposed",
                                       decision_type="proposer", created_at=datetime(2026, 3, 5)))
         previous = "proposed"
@@ -64,11 +56,8 @@ class PlanWorld:
         return item
 
     def event(self, kind, title, starts, attendees: int, body=None) -> Event:
-        event = Event(kind=kind, status=EventStatus.PUBLISHED, title=title, cycle_id=self.cycle.id,
-                      body_id=body.id if body else None, starts_at=starts, ends_at=starts.replace(hour=8),
-                      published_at=starts)
-        self.db.session.add(event)
-        self.db.session.flush()
+        event = self.make.event(kind, title=title, cycle=self.cycle, body=body, starts_at=starts, hours=3,
+                                published_at=starts)
         for _ in range(attendees):
             person = self.make.user()
             self.db.session.add(Attendance(event_id=event.id, user_id=person.id, mode=AttendanceMode.ON_SITE,
@@ -98,9 +87,7 @@ class PlanWorld:
         return round_, win
 
     def assemble(self):
-        from app.plans import services
-
-        return services.assemble(self.cycle, actor=self.staff)
+        return self.make.plan(self.cycle, actor=self.staff)
 
     def login(self, client, user):
         client.post("/account/logout")

@@ -304,20 +304,10 @@ def test_scheduled_rounds_open_and_close_on_time_by_the_periodic_task(db, rounds
     assert round_.status.value == "closed"
 
 
-def _town_hall(db, staff):
-    from app.events.models import Event, EventKind, EventStatus
-
-    event = Event(kind=EventKind.TOWN_HALL, status=EventStatus.PUBLISHED, title="주민총회", starts_at=now(),
-                  ends_at=now() + timedelta(hours=2), online=True, created_by_id=staff.id)
-    db.session.add(event)
-    db.session.commit()
-    return event
-
-
 def test_at_a_town_hall_only_people_checked_in_vote(client, db, auth, make, rounds):
     from app.events.models import Attendance, AttendanceMode
 
-    event = _town_hall(db, make.staff())
+    event = make.event(title="주민총회", starts_in=timedelta(0), online=True, created_by=make.staff())
     on_site, online, stayed_home = make.user(), make.user(), make.user()
     round_ = rounds.create(eligibility="event_attendees", event=event)
     assert services.turnout(round_)["eligible"] == 0
