@@ -123,6 +123,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.bodies import bp as bodies_bp
+    # Meetings (a layer above agenda) hang their pages off the bodies blueprint; bodies itself must not
+    # import them, or importing any body model would pull in the agenda half-built.
+    from app.bodies.meetings import permissions as _meeting_permissions  # noqa: F401
+    from app.bodies.meetings import routes as _meeting_routes  # noqa: F401
     from app.agenda import bp as agenda_bp
     from app.api import bp as api_bp
     from app.cycles import bp as cycles_bp

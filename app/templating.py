@@ -1,14 +1,13 @@
 """Template helpers: permission checks, dates in KST, notification badge."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import Flask, g, request
 from flask_login import current_user
 
 from app.permissions import can
-
-KST = timedelta(hours=9)
+from app.utils import KST
 
 
 def _kst(value: datetime | None) -> str:

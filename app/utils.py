@@ -9,6 +9,8 @@ from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+KST = timedelta(hours=9)  # the district's offset from UTC (no daylight saving)
+
 _frozen: datetime | None = None
 _shift: timedelta | None = None
 
@@ -23,7 +25,7 @@ def now() -> datetime:
 
 def today() -> date:
     """Today's date in the district's time zone (KST, UTC+9, no DST)."""
-    return (now() + timedelta(hours=9)).date()
+    return (now() + KST).date()
 
 
 def freeze_clock(moment: datetime | None) -> None:

@@ -11,13 +11,13 @@ from app.agenda import bp, services
 from app.agenda.forms import AnswerForm, ItemForm, MoveForm
 from app.agenda.models import Attachment
 from app.agenda.stages import DECISION_TYPES, STAGES
-from app.auth.forms import EmptyForm
 from app.cycles import services as cycle_services
 from app.cycles.phases import PHASES
 from app.confirm import confirmation_page, is_confirmed
 from app.district import dongs
 from app.errors import ServiceError, show_on_form
 from app.extensions import db, limiter
+from app.forms import EmptyForm
 from app.permissions import can, require
 
 

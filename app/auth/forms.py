@@ -95,10 +95,6 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("사이트 역할"), choices=[(r.value, SITE_ROLE_LABELS[r]) for r in SiteRole], validators=[InputRequired()])
 
 
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST."""
-
-
 class TwoFactorCodeForm(FlaskForm):
     """The second step of signing in: the app's 6-digit code or a recovery code."""
 

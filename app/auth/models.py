@@ -7,22 +7,12 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.columns import enum_column
 from app.extensions import db
 from app.utils import now
-
-
-def enum_column(enum_cls: type[enum.Enum], length: int = 24) -> Enum:
-    """Store a Python enum by value in a plain VARCHAR (portable, migration-friendly)."""
-    return Enum(
-        enum_cls,
-        native_enum=False,
-        create_constraint=False,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-    )
 
 
 class SiteRole(enum.Enum):

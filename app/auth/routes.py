@@ -13,12 +13,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services, two_factor_views
 from app.auth.forms import (
-    ChangePasswordForm, DeleteAccountForm, EmptyForm, LoginForm, ProfileForm, ResetPasswordForm,
+    ChangePasswordForm, DeleteAccountForm, LoginForm, ProfileForm, ResetPasswordForm,
     ResetRequestForm, SignUpForm,
 )
 from app.auth.models import Residency
 from app.errors import ServiceError, show_on_form
 from app.extensions import limiter, under_limit
+from app.forms import EmptyForm
 from app.inputs import safe_next as _safe_next  # only local paths after login (no open redirect)
 from app.notifications import mark_all_read, recent_notifications
 

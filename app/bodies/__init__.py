@@ -4,4 +4,3 @@ from flask import Blueprint
 bp = Blueprint("bodies", __name__, template_folder="templates")
 
 from app.bodies import permissions, routes  # noqa: E402,F401
-from app.bodies.meetings import permissions as _meeting_permissions, routes as _meeting_routes  # noqa: E402,F401

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User, enum_column
+from app.auth.models import User
+from app.columns import enum_column
 from app.extensions import db
 from app.utils import now, today
 

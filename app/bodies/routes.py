@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.auth.forms import EmptyForm
 from app.auth.models import User
 from app.bodies import bp, services
 from app.bodies.forms import ApplicationForm, BodyForm, DecisionForm, MembershipEditForm, MembershipForm
 from app.bodies.models import Body, BodyKind, MemberRole, Membership, MembershipApplication
 from app.errors import ServiceError, show_on_form
 from app.extensions import db, limiter
+from app.forms import EmptyForm
 from app.permissions import can, require
 
 

@@ -14,9 +14,8 @@ from app.events.models import (
 )
 from app.events.services import new_registration_code
 from app.extensions import db
-from app.utils import now, today
+from app.utils import KST, now, today
 
-KST = timedelta(hours=9)
 GUEST_NAMES = ["강민서", "윤지아", "서도현", "오하린", "배준호", "문서영", "송유나", "홍재민", "안소율", "유건우",
                "허다인", "남궁은", "노시우", "하지성", "곽예린", "변태오"]
 DONGS = ["정릉동", "길음동", "돈암동", "안암동", "종암동", "월곡동", "장위동", "석관동"]

@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User, enum_column
+from app.auth.models import User
 from app.bodies.models import Body
+from app.columns import enum_column
 from app.cycles.models import PlanCycle
 from app.extensions import db
 from app.utils import now

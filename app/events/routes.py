@@ -9,7 +9,6 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.forms import EmptyForm
 from app.bodies.models import Body
 from app.cycles import services as cycle_services
 from app.confirm import confirmation_page
@@ -20,10 +19,9 @@ from app.events.models import (
     EVENT_KIND_LABELS, Audience, EventKind, EventStatus, RegistrationStatus,
 )
 from app.extensions import db, limiter
+from app.forms import EmptyForm
 from app.permissions import can, require
-from app.utils import now
-
-KST = timedelta(hours=9)
+from app.utils import KST, now
 
 
 def _event(event_id: int, permission: str = "events.view"):

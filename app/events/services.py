@@ -34,7 +34,7 @@ from app.events.models import (
 from app.extensions import db
 from app.mail import send_mail
 from app.tasks import defer
-from app.utils import csv_document, link, now, today
+from app.utils import KST, csv_document, link, now, today
 
 MAX_QUESTIONS = 5
 HOST_ROLES = (MemberRole.CHAIR, MemberRole.CO_CHAIR, MemberRole.SECRETARY)
@@ -42,7 +42,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud an
 GUEST_CODE_TTL = timedelta(minutes=30)
 GUEST_CODE_ATTEMPTS = 5
 GUEST_CODES_PER_HOUR = 5
-KST = timedelta(hours=9)
 
 
 class NotAllowed(ServiceError):

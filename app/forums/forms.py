@@ -1,15 +1,13 @@
 """Forms for discussion, moderation, online forums and live Q&A. They only validate; services act."""
-from datetime import timedelta
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, RadioField, TextAreaField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forums.moderation import REASON_LABELS
+from app.utils import KST
 
 _required = _l("필수 입력 항목입니다.")
-KST = timedelta(hours=9)
 
 
 class PostForm(FlaskForm):

@@ -14,20 +14,20 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
-from app.auth.forms import EmptyForm
 from app.errors import ServiceError, form_status, show_on_form
 from app.extensions import db, limiter
+from app.forms import EmptyForm
 from app.forums import bp, online, services, targets
 from app.forums import moderation as moderation_services  # the views `moderation` and `qa` keep their names
 from app.forums import qa as qa_services
 from app.forums.forms import (
-    KST, BanForm, BlockedWordsForm, EditForm, ForumForm, ModerateForm, PostForm, QuestionForm, QuestionMarkForm,
+    BanForm, BlockedWordsForm, EditForm, ForumForm, ModerateForm, PostForm, QuestionForm, QuestionMarkForm,
     ReportForm, SummaryForm, ThreadSettingsForm,
 )
 from app.forums.models import VISIBLE, Ban, BlockedWord, OnlineForum, Post, Question, Thread
 from app.inputs import safe_next
 from app.permissions import can, require
-from app.utils import now
+from app.utils import KST, now
 
 
 def _post_limit() -> str:

@@ -7,7 +7,6 @@ report style: thousands of won with commas, execution rates as percentages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask_babel import gettext as _
 
@@ -15,8 +14,7 @@ from app.plans import services
 from app.plans.models import Plan, SectionKind
 from app.plans.money import rate, thousands
 from app.plans.sections import PROJECT_FIELDS
-
-KST = timedelta(hours=9)
+from app.utils import KST
 
 
 @dataclass

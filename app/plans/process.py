@@ -9,7 +9,7 @@ version so the adopted plan keeps the figures it was adopted with.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -20,9 +20,8 @@ from app.extensions import db
 from app.plans.selection import latest_result, rounds_of_cycle
 from app.reports import funnel as funnel_report
 from app.reports import services as participation_report
-from app.utils import today
+from app.utils import KST, today
 
-KST = timedelta(hours=9)
 FORUM_KINDS = (EventKind.TOWN_HALL, EventKind.OPEN_FORUM, EventKind.DEBATE)
 
 

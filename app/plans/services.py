@@ -26,7 +26,7 @@ from app.plans.models import (
     RoundReviewer, SectionKind, SectionVersion,
 )
 from app.plans.selection import Candidate, selected_projects
-from app.utils import now, today
+from app.utils import KST, now, today
 
 MAX_COMMENT = 5_000
 
@@ -161,11 +161,10 @@ def _history(item: AgendaItem | None) -> list[list[str]]:
     """An agenda item's public timeline as rows: date (KST), stage, body, reason."""
     if item is None:
         return []
-    from datetime import timedelta
 
     rows = []
     for move in item.moves:
-        rows.append([(move.created_at + timedelta(hours=9)).date().isoformat(), str(STAGES[move.to_stage].label),
+        rows.append([(move.created_at + KST).date().isoformat(), str(STAGES[move.to_stage].label),
                      move.body.name if move.body else "", move.reason or ""])
     return rows
 

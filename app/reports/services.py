@@ -19,9 +19,7 @@ from sqlalchemy.orm import aliased
 from app.bodies.models import Body, BodyKind
 from app.events.models import Attendance, AttendanceMode, Event, EventKind, EventStatus
 from app.extensions import db
-from app.utils import csv_document, now
-
-KST = timedelta(hours=9)
+from app.utils import KST, csv_document, now
 
 
 @dataclass

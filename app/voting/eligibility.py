@@ -1,14 +1,14 @@
 """Who may vote in a round: a registry of small classes."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.extensions import db
-from app.utils import today
+from app.utils import KST, today
 
 
 class Eligibility:
@@ -46,7 +46,7 @@ def opening_day(round_) -> date:
     """The round's opening day in Korea (today before it opens)."""
     if round_.opens_at is None:
         return today()
-    return (round_.opens_at + timedelta(hours=9)).date()
+    return (round_.opens_at + KST).date()
 
 
 class BodyMembers(Eligibility):

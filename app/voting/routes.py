@@ -1,8 +1,6 @@
 """Vote pages: the ballot, the receipt check, results, the projector, and the staff screens."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,6 +12,7 @@ from app.confirm import confirmation_page
 from app.errors import ServiceError, show_on_form
 from app.extensions import db, hit_personal_limit, limiter
 from app.permissions import can, require
+from app.utils import KST
 from app.voting import ballots, bp, services, tally
 from app.voting.confirmations import confirmation, details
 from app.voting.forms import (
@@ -23,16 +22,12 @@ from app.voting.forms import (
 from app.voting.models import PaperBallot, RoundStatus, VoteOption
 from app.voting.pabulib_io import export_pabulib
 
-KST = timedelta(hours=9)
-
 
 def _round_for(round_id: int, permission: str = "vote.view"):
     round_ = services.get_round_or_404(round_id)
     if not can(permission, round_):
         abort(404 if permission == "vote.view" else 403)
     return services.refresh_status(round_)
-
-
 
 
 @bp.app_template_global()

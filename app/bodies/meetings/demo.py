@@ -20,9 +20,8 @@ from app.bodies.meetings.services import counting_members, minutes_template
 from app.bodies.models import Body
 from app.events.models import Attendance, AttendanceMode, Audience, Event, EventKind, EventStatus
 from app.extensions import db
-from app.utils import link, now, today
+from app.utils import KST, link, now, today
 
-KST = timedelta(hours=9)
 DISCUSSION = [
     "홀몸 어르신 안부 확인은 통장·이웃 모임과 겹치지 않도록 동 주민센터와 명단을 맞추기로 했습니다.\n"
     "돌봄단 활동비 기준은 다음 회의 전까지 간사가 다른 구 사례를 모아 오기로 했습니다.",

@@ -9,8 +9,9 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agenda.models import AgendaItem
-from app.auth.models import User, enum_column
+from app.auth.models import User
 from app.bodies.models import MemberRole
+from app.columns import enum_column
 from app.events.models import Event
 from app.extensions import db
 from app.utils import now

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import time, timedelta
+from datetime import time
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.forms import EmptyForm
 from app.bodies import bp
 from app.bodies.meetings import services
 from app.bodies.meetings.forms import (
@@ -20,8 +19,9 @@ from app.confirm import confirmation_page, is_confirmed
 from app.errors import ServiceError, form_status, show_on_form
 from app.events.models import EventStatus
 from app.extensions import limiter
+from app.forms import EmptyForm
 from app.permissions import can, require
-from app.utils import now, today
+from app.utils import KST, now, today
 
 WRITE_LIMIT = "60 per minute"
 
@@ -50,7 +50,7 @@ def meeting_new(body_id: int):
     if request.method == "GET":
         form.client_token.data = uuid.uuid4().hex
         form.title.data = _("%(body)s 회의", body=body.name)
-        form.day.data = (now() + timedelta(hours=9)).date()
+        form.day.data = (now() + KST).date()
         form.start_time.data, form.end_time.data = time(19, 0), time(21, 0)  # after work, as most meetings are
     if form.validate_on_submit():
         times = services.kst_times(form.day.data, form.start_time.data, form.end_time.data)
@@ -92,7 +92,7 @@ def _meeting_page(meeting, status: int = 200, **forms):
         decisions=decisions, decision_forms=decision_forms, outcomes=OUTCOMES, add_form=add_form,
         roll_form=RollCallForm(formdata=None), cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
         minutes=services.meeting_minutes(meeting), empty_form=EmptyForm(formdata=None),
-        meeting_day=(meeting.event.starts_at + timedelta(hours=9)).date(), today_kst=today(),
+        meeting_day=(meeting.event.starts_at + KST).date(), today_kst=today(),
     ), status
 
 

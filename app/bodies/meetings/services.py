@@ -23,10 +23,9 @@ from app.errors import Conflict, ServiceError
 from app.events.models import Attendance, AttendanceMode, Audience, Event, EventKind, EventStatus
 from app.extensions import db
 from app.notifications import notify
-from app.utils import link, now, today
+from app.utils import KST, link, now, today
 
 OFFICER_ROLES = (MemberRole.CHAIR, MemberRole.CO_CHAIR, MemberRole.SECRETARY)
-KST = timedelta(hours=9)
 MAX_AGENDA = 30
 
 

@@ -11,12 +11,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.forms import EmptyForm
 from app.confirm import confirmation_page
 from app.errors import ServiceError, show_on_form
 from app.events.live import live_bp, services
 from app.events.live.forms import AnnouncementForm, QuickVoteForm, SegmentForm
 from app.extensions import db, limiter
+from app.forms import EmptyForm
 from app.permissions import can, require
 from app.voting.confirmations import confirmation, details
 from app.voting.models import RoundStatus, VoteRound

@@ -22,11 +22,10 @@ from app.events.live.models import Announcement, LiveState
 from app.events.models import Attendance, AttendanceMode, Audience, Event, EventStatus, Registration, RegistrationStatus
 from app.extensions import db
 from app.sockets import emit_after_commit
-from app.utils import link, now
+from app.utils import KST, link, now
 from app.voting.models import RoundStatus, VoteRound
 
 NAMESPACE = "/live"
-KST = timedelta(hours=9)
 ON_AIR_BEFORE = timedelta(minutes=30)  # the live room opens this long before the start
 ON_AIR_AFTER = timedelta(minutes=30)  # and stays open this long after the end
 ANNOUNCEMENTS_SHOWN = 10
