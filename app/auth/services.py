@@ -252,8 +252,7 @@ def authenticate(email: str, password: str) -> User:
         throttle.failures += 1
         throttle.updated_at = moment
         if throttle.failures >= LOCK_AFTER:
-            delay = min(timedelta(minutes=2 ** (throttle.failures - LOCK_AFTER)), MAX_LOCK)
-            throttle.locked_until = moment + delay
+            throttle.locked_until = moment + _lock_delay(throttle.failures)
         db.session.merge(throttle)
         db.session.commit()
         raise ServiceError(_("이메일 또는 비밀번호가 올바르지 않습니다."))
@@ -266,6 +265,11 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
+def _lock_delay(failures: int) -> timedelta:
+    """How long an account stays locked after ``failures`` (at least LOCK_AFTER): doubling, up to MAX_LOCK."""
+    return min(timedelta(minutes=2 ** (failures - LOCK_AFTER)), MAX_LOCK)
+
+
 def penalize_failed_login(email: str) -> None:
     """A failed login from an address past its ceiling: this account's back-off starts at once."""
     if not normalize_email(email):
@@ -274,8 +278,7 @@ def penalize_failed_login(email: str) -> None:
     throttle = db.session.get(LoginThrottle, key) or LoginThrottle(key=key, failures=0)
     moment = now()
     throttle.failures = max(throttle.failures, LOCK_AFTER)
-    throttle.locked_until = max(throttle.locked_until or moment,
-                                moment + min(timedelta(minutes=2 ** (throttle.failures - LOCK_AFTER)), MAX_LOCK))
+    throttle.locked_until = max(throttle.locked_until or moment, moment + _lock_delay(throttle.failures))
     throttle.updated_at = moment
     db.session.merge(throttle)
     db.session.commit()
@@ -325,9 +328,7 @@ def reset_password(token: str, password: str) -> User:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Change a password after checking the current one; other sessions end."""
-    try:
-        _hasher.verify(user.password_hash or _DUMMY_HASH, current or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    if not password_matches(user, current):
         raise ServiceError(_("현재 비밀번호가 올바르지 않습니다."), "current_password")
     ended = _set_password(user, new)
     audit.record("user.change_password", user, actor=user)
