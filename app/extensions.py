@@ -64,16 +64,12 @@ def hit_personal_limit(scope: str, limit: str, user_id: int) -> bool:
     hundreds of phones share the venue's one address. If the counters' store cannot be reached
     the request goes through: these limits curb floods, and the database's own rules still hold.
     """
-    return _count(scope, limit, user_id, hit=True)
+    return under_limit(scope, limit, user_id, hit=True)
 
 
 def under_limit(scope: str, limit: str, who: object, *, hit: bool = False) -> bool:
     """Whether ``who`` (an address, an account) is still under ``limit`` in ``scope``; with ``hit``,
     count one more first. As :func:`hit_personal_limit`, an unreachable store lets everything through."""
-    return _count(scope, limit, who, hit=hit)
-
-
-def _count(scope: str, limit: str, who: object, *, hit: bool) -> bool:
     if not limiter.enabled:
         return True
     keys = [limiter._key_prefix, scope, str(who)]  # the prefix keeps deployments sharing a Redis apart
