@@ -434,10 +434,9 @@ def delete_account(user: User, password: str) -> None:
     ):
         application.statement = ""
     db.session.execute(db.delete(Notification).where(Notification.user_id == user.id))
-    from app.auth.two_factor import RecoveryCode, TwoFactor
+    from app.auth import two_factor  # it reads passwords through this module
 
-    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.session.execute(db.delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    two_factor.forget(user)
     db.session.execute(
         db.update(OutboxMessage)
         .where(OutboxMessage.user_id == user.id)

@@ -253,10 +253,16 @@ def disable(user: User, password: str, code: str) -> None:
     if not services.password_matches(user, password):
         raise ServiceError(_("현재 비밀번호가 올바르지 않습니다."), "password")
     check_code(user, code)
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
+    forget(user)
     audit.record("user.two_factor_disable", user, actor=user)
     db.session.commit()
+
+
+def forget(user: User) -> bool:
+    """Delete ``user``'s authenticator secret and recovery codes in this transaction; whether there was a secret."""
+    removed = db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id)).rowcount
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    return bool(removed)
 
 
 def reset(user: User) -> bool:
@@ -264,8 +270,7 @@ def reset(user: User) -> bool:
 
     The person enrols again: at the next login where it is required, else when they choose to.
     """
-    removed = db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id)).rowcount
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    removed = forget(user)
     if removed:
         audit.record("user.two_factor_reset", user)
     db.session.commit()
