@@ -252,11 +252,15 @@ class Decision:
     eligible: int | None  # 재적: the electorate frozen when the round opened (None: unknown)
     cast: int  # 출석(투표): ballots counted
     yes: int
-    base_known: bool
     quorum: int | None  # ballots needed for the vote to count (None: no base to reckon it from)
     quorum_met: bool
     needed: int  # yes votes needed among those cast
     passed: bool
+
+    @property
+    def base_known(self) -> bool:
+        """Whether there is an electorate to count a quorum from (unknown or empty: none)."""
+        return self.eligible is not None and self.eligible > 0
 
     @property
     def reason(self) -> str:
@@ -287,7 +291,7 @@ class DecisionRule:
         quorum = self.quorum(eligible) if base_known else None
         quorum_met = base_known and cast >= quorum
         needed = self.needed(cast)
-        return Decision(self, eligible, cast, yes, base_known, quorum, quorum_met, needed,
+        return Decision(self, eligible, cast, yes, quorum, quorum_met, needed,
                         passed=quorum_met and cast > 0 and yes >= needed)
 
     def explain(self, decision: Decision) -> str:
